@@ -1,0 +1,101 @@
+// What a component is: one object that declares everything about itself. The core composes
+// components through this interface only and never names one.
+import type { z } from "zod";
+import type {
+  DirectorySpec,
+  FileSpec,
+  Listen,
+  PackageSpec,
+  ScrapeJob,
+  ServiceSpec,
+  UserSpec,
+} from "../render/desiredState.js";
+import type { GlobalSettings } from "../config/globalSchema.js";
+import type { ConfigPath } from "../config/configError.js";
+
+/** Where rendered files will live and how services will run. */
+export interface RenderTarget {
+  /** Prefix baked into paths inside rendered files: "" on a host, the work directory for `up`. */
+  readonly root: string;
+  /** A systemd host (render, apply) or supervised child processes (`up`). */
+  readonly platform: "systemd" | "supervisor";
+}
+
+/** Something one component offers others, found by role rather than by component name. */
+export interface Endpoint {
+  /** e.g. "prometheus", "alertmanager": what it is, not who provides it. */
+  readonly role: string;
+  readonly url: string;
+}
+
+/** A port a component binds, with the config key that chose it (for collision errors). */
+export interface ListenClaim {
+  readonly listen: Listen;
+  readonly configPath: ConfigPath;
+}
+
+/** Phase 1: what a component offers the rest of the stack, before anything is rendered. */
+export interface Contribution {
+  readonly scrapeJobs: readonly ScrapeJob[];
+  readonly endpoints: readonly Endpoint[];
+  readonly listens: readonly ListenClaim[];
+}
+
+/** Everything a component sees in phase 2: the whole stack's contributions, sorted. */
+export interface StackContext {
+  readonly global: GlobalSettings;
+  readonly target: RenderTarget;
+  /** Every enabled component's scrape jobs, sorted by job name. */
+  readonly scrapeJobs: readonly ScrapeJob[];
+  readonly endpoints: readonly Endpoint[];
+  /** Prefix a host path with the render target's root. */
+  readonly path: (hostPath: string) => string;
+}
+
+/** Phase 2: the component's own files, directories, users, packages and service. */
+export interface ComponentOutput {
+  readonly files: readonly FileSpec[];
+  readonly directories: readonly DirectorySpec[];
+  readonly users: readonly UserSpec[];
+  readonly packages: readonly PackageSpec[];
+  readonly service?: ServiceSpec;
+}
+
+export interface ComponentDefinition<S extends { readonly enabled: boolean }> {
+  /** Stable id: "prometheus", "node", "pm2". */
+  readonly id: string;
+  readonly title: string;
+  /** Where its settings live in stackmon.yml, e.g. ["exporters", "node"]. */
+  readonly configPath: readonly [string, ...string[]];
+  /** Its settings, with defaults; unknown keys are errors. */
+  readonly schema: z.ZodType<S>;
+  contribute(settings: S, global: GlobalSettings, target: RenderTarget): Contribution;
+  render(settings: S, stack: StackContext): ComponentOutput;
+}
+
+/** A component with its settings type erased, as the registry holds it. */
+export interface Component {
+  readonly id: string;
+  readonly title: string;
+  readonly configPath: readonly [string, ...string[]];
+  readonly schema: z.ZodType<{ readonly enabled: boolean }>;
+  contribute(settings: unknown, global: GlobalSettings, target: RenderTarget): Contribution;
+  render(settings: unknown, stack: StackContext): ComponentOutput;
+}
+
+/**
+ * Erases the settings type. Safe because the core only ever passes a component the value its own
+ * schema produced.
+ */
+export function defineComponent<S extends { readonly enabled: boolean }>(
+  definition: ComponentDefinition<S>,
+): Component {
+  return {
+    id: definition.id,
+    title: definition.title,
+    configPath: definition.configPath,
+    schema: definition.schema,
+    contribute: (settings, global, target) => definition.contribute(settings as S, global, target),
+    render: (settings, stack) => definition.render(settings as S, stack),
+  };
+}

@@ -1,0 +1,153 @@
+// Reads stackmon.yml: YAML with source positions, ${VAR} interpolation, schema validation and
+// stack-wide checks. Every problem is reported at once, each with file:line:col.
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import type { z } from "zod";
+import { ConfigError, UserError, type ConfigIssue, type ConfigPath, type Position } from "./configError.js";
+import type { StackConfig } from "./stackConfig.js";
+import type { GlobalSettings } from "./globalSchema.js";
+
+export interface LoadOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly schema: z.ZodType<Record<string, unknown>>;
+  /** Checks that need the whole validated config (ports, job names); paths point into the file. */
+  readonly checkStack: (config: StackConfig) => readonly ConfigIssue[];
+}
+
+export function loadConfigFile(file: string, options: LoadOptions): StackConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      hint: "create one with `stackmon init`, or pick another with -c",
+    });
+  }
+  return parseConfigText(text, file, options);
+}
+
+/** Pure apart from the environment it is given: text in, validated config or ConfigError out. */
+export function parseConfigText(text: string, file: string, options: LoadOptions): StackConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
+
+  const syntaxIssues: ConfigIssue[] = doc.errors.map((error) => ({
+    path: [],
+    message: error.message.split("\n")[0] ?? error.message,
+    position: at(error.pos[0]),
+  }));
+  if (syntaxIssues.length > 0) throw new ConfigError(syntaxIssues);
+
+  const interpolationIssues = interpolateEnvironment(doc, options.env, at);
+  if (interpolationIssues.length > 0) throw new ConfigError(interpolationIssues);
+
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = options.schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(sortIssues(parsed.error.issues.flatMap((issue) => zodIssueToConfigIssues(issue, doc, at))));
+  }
+  const document = parsed.data;
+  const global = withHostname(document["global"] as GlobalSettings);
+  const config: StackConfig = { global, document: { ...document, global } };
+  const stackIssues = options.checkStack(config).map((issue) => ({
+    ...issue,
+    position: issue.position ?? positionOf(doc, issue.path, at),
+  }));
+  if (stackIssues.length > 0) throw new ConfigError(sortIssues(stackIssues));
+  return config;
+}
+
+function withHostname(global: GlobalSettings): GlobalSettings {
+  return global.hostname === undefined ? { ...global, hostname: hostname() } : global;
+}
+
+const VARIABLE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Replaces ${VAR} in every string scalar; "$$" is a literal "$". Unset variables are issues. */
+function interpolateEnvironment(
+  doc: Document,
+  env: LoadOptions["env"],
+  at: (offset: number) => Position,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visit(doc, {
+    Scalar(_key, node, ancestors) {
+      if (typeof node.value !== "string" || !node.value.includes("$")) return;
+      node.value = node.value.replace(VARIABLE, (match, name: string | undefined) => {
+        if (name === undefined) return "$";
+        const value = env[name];
+        if (value === undefined) {
+          issues.push({
+            path: pathOfAncestors(ancestors, node),
+            message: `environment variable ${name} is not set`,
+            position: at(node.range?.[0] ?? 0),
+            hint: "export it, or write $$ for a literal dollar sign",
+          });
+          return match;
+        }
+        return value;
+      });
+    },
+  });
+  return issues;
+}
+
+function pathOfAncestors(ancestors: readonly unknown[], leaf: unknown): ConfigPath {
+  const path: (string | number)[] = [];
+  const chain = [...ancestors, leaf];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isSeq(parent)) path.push(parent.items.indexOf(child as never));
+    if (isPair(parent) && parent.value === child && isScalar(parent.key)) path.push(String(parent.key.value));
+  }
+  return path;
+}
+
+function zodIssueToConfigIssues(issue: z.core.$ZodIssue, doc: Document, at: (o: number) => Position): ConfigIssue[] {
+  const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      path: [...path, key],
+      message: "unknown key",
+      position: keyPositionOf(doc, path, key, at) ?? positionOf(doc, path, at),
+      hint: unknownKeyHint(key),
+    }));
+  }
+  return [{ path, message: issue.message, position: positionOf(doc, path, at) }];
+}
+
+function unknownKeyHint(key: string): string | undefined {
+  if (/^(password|token|secret|webhook_url|api_key)$/.test(key)) {
+    return `secrets are never written inline: use ${key}_file (a path) or ${key}_env (a variable name)`;
+  }
+  return "check the spelling; `stackmon init` writes every key with its default";
+}
+
+/** Position of the deepest node that exists along `path`. */
+function positionOf(doc: Document, path: ConfigPath, at: (o: number) => Position): Position {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true) as Node | undefined;
+    if (node && typeof node === "object" && "range" in node && node.range) return at(node.range[0]);
+  }
+  return at(0);
+}
+
+function keyPositionOf(doc: Document, path: ConfigPath, key: string, at: (o: number) => Position) {
+  const parent: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === key);
+  const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
+  return range ? at(range[0]) : undefined;
+}
+
+function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort(
+    (a, b) => (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0),
+  );
+}

@@ -1,0 +1,175 @@
+// The desired state: plain, sorted data that the pure renderer produces and plan/apply/up consume.
+// Nothing here does IO. Paths are absolute host paths ("/etc/prometheus/prometheus.yml"); where a
+// file is laid out (/, --root DIR, a work directory) is decided by whoever writes it.
+
+/** A reference to a secret. Secrets never appear inline in config or rendered files. */
+export type SecretRef =
+  | { readonly kind: "file"; readonly path: string; readonly configKey: string }
+  | { readonly kind: "env"; readonly name: string; readonly configKey: string };
+
+/**
+ * Where a secret goes into a file: as it is, or as a bcrypt hash (exporter web-config users).
+ * A bcrypt part is compared with bcrypt, not byte for byte, so re-apply stays a no-op.
+ */
+export interface SecretUse {
+  readonly secret: SecretRef;
+  readonly as: "raw" | "bcrypt";
+}
+
+/**
+ * File content. Plain text, or a template whose secret parts are resolved at write time
+ * (apply/up), so that render stays pure and plan can mask them.
+ */
+export type FileContent = string | { readonly template: readonly (string | SecretUse)[] };
+
+export interface FileSpec {
+  readonly path: string;
+  readonly content: FileContent;
+  /** e.g. 0o644; secret-bearing files are 0o640 (root:group) or 0o600. */
+  readonly mode: number;
+  readonly owner: string;
+  readonly group: string;
+  /** Which services read this file, and what they need when it changes. */
+  readonly consumers: readonly FileConsumer[];
+  /** Real-tool validation to run on the candidate before it goes live. */
+  readonly validate?: ValidationSpec;
+}
+
+export interface FileConsumer {
+  readonly service: string;
+  readonly onChange: "reload" | "restart";
+}
+
+/**
+ * A validation with a real tool. `{file}` in args is replaced by the candidate's path,
+ * `{root}` by the directory the candidate tree is laid out in.
+ */
+export interface ValidationSpec {
+  readonly binary: BinarySpec;
+  readonly args: readonly string[];
+  /** Lower runs first: rule files before the Prometheus config that loads them. */
+  readonly order: number;
+}
+
+export interface DirectorySpec {
+  readonly path: string;
+  readonly mode: number;
+  readonly owner: string;
+  readonly group: string;
+}
+
+export interface UserSpec {
+  readonly name: string;
+  readonly group: string;
+  /** Extra groups, e.g. systemd-journal; kept minimal. */
+  readonly supplementaryGroups: readonly string[];
+  /** false for users that already exist and must not be created (a PM2 owner). */
+  readonly create: boolean;
+}
+
+/** How to get a binary: a distribution package or, failing that, an upstream release tarball. */
+export interface BinarySpec {
+  /** Name used in messages, e.g. "prometheus-node-exporter". */
+  readonly name: string;
+  /** Candidate absolute paths, first existing wins (distro path, then tarball path). */
+  readonly paths: readonly string[];
+  readonly packages: { readonly apt?: string; readonly dnf?: string };
+  /** Minimum version we support; older packages fall back to the release tarball. */
+  readonly minVersion?: string;
+  readonly release?: ReleaseSpec;
+  /** A Node.js entry point shipped with stackmon itself (our exporters). */
+  readonly nodeEntry?: string;
+}
+
+export interface ReleaseSpec {
+  /** GitHub-style release: https://github.com/<repo>/releases/download/v<version>/<asset> */
+  readonly repo: string;
+  readonly version: string;
+  /** Asset name with {version} and {arch} placeholders. */
+  readonly asset: string;
+  /** Path of the binary inside the tarball, same placeholders. */
+  readonly member: string;
+  readonly installPath: string;
+}
+
+export type ReloadMethod =
+  | { readonly kind: "signal"; readonly signal: "SIGHUP" }
+  | { readonly kind: "http"; readonly method: "POST"; readonly path: string }
+  | { readonly kind: "restart" };
+
+export interface Listen {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Hardening {
+  /** Capabilities kept in the bounding set and granted as ambient (e.g. CAP_NET_RAW for ICMP). */
+  readonly capabilities: readonly string[];
+  /** Node.js needs W^X off for its JIT. */
+  readonly memoryDenyWriteExecute: boolean;
+  /** node_exporter reads /proc widely; ProcSubset=pid would blind it. */
+  readonly procSubsetPid: boolean;
+  /** Paths the service may write (its data directory). */
+  readonly readWritePaths: readonly string[];
+  /** Paths it may read beyond the defaults (e.g. a PM2_HOME). */
+  readonly readOnlyPaths: readonly string[];
+  /** ProtectHome=read-only instead of yes (PM2 exporter reads $HOME/.pm2). */
+  readonly protectHome: "yes" | "read-only" | "tmpfs";
+  /** Extra unit [Service] lines, sorted, for needs the fields above do not cover. */
+  readonly extra: readonly string[];
+}
+
+export interface ServiceSpec {
+  /** Stable id, the component's id: "prometheus", "node". */
+  readonly id: string;
+  /** systemd unit name, e.g. "prometheus-node-exporter.service". */
+  readonly unit: string;
+  readonly description: string;
+  readonly user: string;
+  readonly group: string;
+  readonly binary: BinarySpec;
+  readonly args: readonly string[];
+  /** Non-secret environment. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Env file holding secrets (0640 root:group); also present in `files`. */
+  readonly environmentFile?: string;
+  readonly listen?: Listen;
+  /** HTTP path that answers 200 once the service is ready. */
+  readonly readinessPath?: string;
+  /** Scheme and credentials needed to talk to it (TLS/basic auth when exposed). */
+  readonly scheme: "http" | "https";
+  readonly reload: ReloadMethod;
+  readonly hardening: Hardening;
+  /** Unit names this one must start after (e.g. mariadb.service). */
+  readonly after: readonly string[];
+}
+
+export interface ScrapeJob {
+  readonly jobName: string;
+  readonly scrapeInterval?: string;
+  readonly scrapeTimeout?: string;
+  readonly metricsPath?: string;
+  readonly scheme?: "http" | "https";
+  readonly params?: Readonly<Record<string, readonly string[]>>;
+  readonly staticConfigs: readonly {
+    readonly targets: readonly string[];
+    readonly labels?: Readonly<Record<string, string>>;
+  }[];
+  /** Prometheus relabel_configs, as plain objects in Prometheus's own key names. */
+  readonly relabelConfigs?: readonly Readonly<Record<string, unknown>>[];
+  readonly basicAuth?: { readonly username: string; readonly passwordFile: string };
+  readonly tlsConfig?: Readonly<Record<string, unknown>>;
+}
+
+export interface PackageSpec {
+  readonly binary: BinarySpec;
+}
+
+export interface DesiredState {
+  readonly files: readonly FileSpec[];
+  readonly directories: readonly DirectorySpec[];
+  readonly users: readonly UserSpec[];
+  readonly packages: readonly PackageSpec[];
+  readonly services: readonly ServiceSpec[];
+  readonly scrapeJobs: readonly ScrapeJob[];
+}

@@ -2,7 +2,17 @@
 // stack-wide checks. Every problem is reported at once, each with file:line:col.
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from "yaml";
 import type { z } from "zod";
 import { ConfigError, UserError, type ConfigIssue, type ConfigPath, type Position } from "./configError.js";
 import type { StackConfig } from "./stackConfig.js";
@@ -49,7 +59,9 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   const raw: unknown = doc.toJS() ?? {};
   const parsed = options.schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(sortIssues(parsed.error.issues.flatMap((issue) => zodIssueToConfigIssues(issue, doc, at))));
+    throw new ConfigError(
+      sortIssues(parsed.error.issues.flatMap((issue) => zodIssueToConfigIssues(issue, doc, at))),
+    );
   }
   const document = parsed.data;
   const global = withHostname(document["global"] as GlobalSettings);
@@ -103,13 +115,17 @@ function pathOfAncestors(ancestors: readonly unknown[], leaf: unknown): ConfigPa
   for (let i = 0; i < chain.length - 1; i++) {
     const parent = chain[i];
     const child = chain[i + 1];
-    if (isSeq(parent)) path.push(parent.items.indexOf(child as never));
+    if (isSeq(parent)) path.push(parent.items.indexOf(child));
     if (isPair(parent) && parent.value === child && isScalar(parent.key)) path.push(String(parent.key.value));
   }
   return path;
 }
 
-function zodIssueToConfigIssues(issue: z.core.$ZodIssue, doc: Document, at: (o: number) => Position): ConfigIssue[] {
+function zodIssueToConfigIssues(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  at: (o: number) => Position,
+): ConfigIssue[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({
@@ -148,6 +164,7 @@ function keyPositionOf(doc: Document, path: ConfigPath, key: string, at: (o: num
 
 function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort(
-    (a, b) => (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0),
+    (a, b) =>
+      (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0),
   );
 }

@@ -1,0 +1,116 @@
+// Alertmanager: groups, routes and delivers what Prometheus fires. Single node, no clustering.
+import { z } from "zod";
+import { endpointSettings, exposureProblem, formatListen } from "../../config/schemaParts.js";
+import type { BinarySpec } from "../../render/desiredState.js";
+import { defineComponent } from "../component.js";
+import { hardening } from "../shared/hardening.js";
+import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
+import { renderAlertmanagerConfig } from "./alertmanagerConfig.js";
+
+const CONFIG_PATH = ["alertmanager"] as const;
+const DATA_DIR = "/var/lib/alertmanager";
+
+const settingsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    ...endpointSettings(9093),
+    /** The URL people reach Alertmanager at; used in silence links. */
+    external_url: z.url().optional(),
+  })
+  .superRefine((s, ctx) => {
+    const problem = exposureProblem(s.listen_address, s.web);
+    if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
+  })
+  .prefault({});
+
+export const alertmanagerBinary: BinarySpec = {
+  name: "prometheus-alertmanager",
+  paths: ["/usr/bin/prometheus-alertmanager", "/usr/local/bin/alertmanager"],
+  packages: { apt: "prometheus-alertmanager", dnf: "alertmanager" },
+  minVersion: "0.25.0",
+  release: {
+    repo: "prometheus/alertmanager",
+    version: "0.27.0",
+    asset: "alertmanager-{version}.linux-{arch}.tar.gz",
+    member: "alertmanager-{version}.linux-{arch}/alertmanager",
+    installPath: "/usr/local/bin/alertmanager",
+  },
+};
+
+export const amtoolBinary: BinarySpec = {
+  name: "amtool",
+  paths: ["/usr/bin/amtool", "/usr/local/bin/amtool"],
+  packages: { apt: "prometheus-alertmanager", dnf: "alertmanager" },
+};
+
+export const alertmanager = defineComponent({
+  id: "alertmanager",
+  title: "Alertmanager",
+  configPath: CONFIG_PATH,
+  schema: settingsSchema,
+  contribute: (settings, global) => {
+    const listen = listenOf(settings);
+    const host = listen.host === "0.0.0.0" ? "127.0.0.1" : listen.host;
+    const scheme = settings.web.tls ? "https" : "http";
+    return {
+      scrapeJobs: [localScrapeJob("alertmanager", "alertmanager", settings, global.hostname ?? "localhost")],
+      endpoints: [{ role: "alertmanager", url: `${scheme}://${formatListen({ host, port: listen.port })}` }],
+      listens: [listenClaim(settings, CONFIG_PATH)],
+    };
+  },
+  render: (settings, stack) => {
+    const configFile = "/etc/alertmanager/alertmanager.yml";
+    const web = webConfigFiles(
+      "alertmanager",
+      "alertmanager",
+      settings.web,
+      "/etc/alertmanager",
+      CONFIG_PATH,
+      stack,
+    );
+    return {
+      files: [
+        {
+          path: configFile,
+          content: renderAlertmanagerConfig(),
+          mode: 0o640,
+          owner: "root",
+          group: "alertmanager",
+          consumers: [{ service: "alertmanager", onChange: "reload" }],
+          validate: { binary: amtoolBinary, args: ["check-config", "{file}"], order: 10 },
+        },
+        ...web.files,
+      ],
+      directories: [
+        { path: "/etc/alertmanager", mode: 0o750, owner: "root", group: "alertmanager" },
+        { path: DATA_DIR, mode: 0o750, owner: "alertmanager", group: "alertmanager" },
+      ],
+      users: [{ name: "alertmanager", group: "alertmanager", supplementaryGroups: [], create: true }],
+      packages: [{ binary: alertmanagerBinary }],
+      service: {
+        id: "alertmanager",
+        unit: "prometheus-alertmanager.service",
+        description: "Prometheus Alertmanager (stackmon)",
+        user: "alertmanager",
+        group: "alertmanager",
+        binary: alertmanagerBinary,
+        args: [
+          `--config.file=${stack.path(configFile)}`,
+          `--storage.path=${stack.path(DATA_DIR)}`,
+          `--web.listen-address=${formatListen(listenOf(settings))}`,
+          // A single node: no gossip port (9094) opened to the network.
+          "--cluster.listen-address=",
+          ...(settings.external_url ? [`--web.external-url=${settings.external_url}`] : []),
+          ...web.args,
+        ],
+        environment: {},
+        listen: listenOf(settings),
+        readinessPath: "/-/ready",
+        scheme: settings.web.tls ? "https" : "http",
+        reload: { kind: "signal", signal: "SIGHUP" },
+        hardening: hardening({ readWritePaths: [DATA_DIR] }),
+        after: [],
+      },
+    };
+  },
+});

@@ -1,0 +1,189 @@
+// The blackbox exporter: websites up, fast and with a valid certificate; TCP ports; ICMP.
+import { z } from "zod";
+import {
+  duration,
+  endpointSettings,
+  exposureProblem,
+  formatListen,
+  reachableAddress,
+} from "../../config/schemaParts.js";
+import type { BinarySpec, ScrapeJob } from "../../render/desiredState.js";
+import { defineComponent } from "../component.js";
+import { hardening } from "../shared/hardening.js";
+import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
+import { BLACKBOX_MODULES, renderBlackboxConfig } from "./blackboxConfig.js";
+
+const CONFIG_PATH = ["exporters", "blackbox"] as const;
+
+const httpUrl = z.string().refine(
+  (text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be an http(s) URL" },
+);
+
+const httpTarget = z.strictObject({
+  url: httpUrl,
+  /** A short name shown in alerts and dashboards (label `site`); defaults to the URL's host. */
+  name: z.string().min(1).optional(),
+  /** Watch the certificate's expiry (https URLs only; on by default). */
+  tls_expiry: z.boolean().default(true),
+});
+
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/]+):\d{1,5}$/, 'must be "host:port"');
+
+const settingsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    ...endpointSettings(9115),
+    /** Websites: availability, response time, status code and certificate expiry. */
+    targets: z.array(httpTarget).default([]),
+    /** TCP ports that must accept connections. */
+    tcp_targets: z
+      .array(z.strictObject({ address: hostPort, name: z.string().min(1).optional() }))
+      .default([]),
+    /** Hosts that must answer ping (needs CAP_NET_RAW, granted only when this list is not empty). */
+    icmp_targets: z
+      .array(z.strictObject({ host: z.string().min(1), name: z.string().min(1).optional() }))
+      .default([]),
+    /** Per-probe timeout inside the exporter; keep below the scrape timeout. */
+    probe_timeout: duration().default("10s"),
+  })
+  .superRefine((s, ctx) => {
+    const problem = exposureProblem(s.listen_address, s.web);
+    if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
+    const seen = new Set<string>();
+    s.targets.forEach((t, i) => {
+      if (seen.has(t.url))
+        ctx.addIssue({ code: "custom", path: ["targets", i, "url"], message: "listed twice" });
+      seen.add(t.url);
+    });
+  })
+  .prefault({});
+type BlackboxSettings = z.infer<typeof settingsSchema>;
+
+export const blackboxBinary: BinarySpec = {
+  name: "prometheus-blackbox-exporter",
+  paths: ["/usr/bin/prometheus-blackbox-exporter", "/usr/local/bin/blackbox_exporter"],
+  packages: { apt: "prometheus-blackbox-exporter", dnf: "golang-github-prometheus-blackbox-exporter" },
+  minVersion: "0.23.0",
+  release: {
+    repo: "prometheus/blackbox_exporter",
+    version: "0.25.0",
+    asset: "blackbox_exporter-{version}.linux-{arch}.tar.gz",
+    member: "blackbox_exporter-{version}.linux-{arch}/blackbox_exporter",
+    installPath: "/usr/local/bin/blackbox_exporter",
+  },
+};
+
+export const blackbox = defineComponent({
+  id: "blackbox",
+  title: "Blackbox exporter",
+  configPath: CONFIG_PATH,
+  schema: settingsSchema,
+  contribute: (settings, global) => ({
+    scrapeJobs: [
+      localScrapeJob("blackbox", "blackbox", settings, global.hostname ?? "localhost"),
+      ...probeJobs(settings),
+    ],
+    endpoints: [],
+    listens: [listenClaim(settings, CONFIG_PATH)],
+  }),
+  render: (settings, stack) => {
+    const configFile = "/etc/stackmon/blackbox-exporter/blackbox.yml";
+    const web = webConfigFiles(
+      "blackbox",
+      "blackbox-exporter",
+      settings.web,
+      "/etc/stackmon/blackbox-exporter",
+      CONFIG_PATH,
+      stack,
+    );
+    const icmp = settings.icmp_targets.length > 0;
+    return {
+      files: [
+        {
+          path: configFile,
+          content: renderBlackboxConfig(settings.probe_timeout),
+          mode: 0o644,
+          owner: "root",
+          group: "blackbox-exporter",
+          consumers: [{ service: "blackbox", onChange: "reload" }],
+          validate: { binary: blackboxBinary, args: ["--config.check", "--config.file={file}"], order: 10 },
+        },
+        ...web.files,
+      ],
+      directories: [
+        { path: "/etc/stackmon/blackbox-exporter", mode: 0o750, owner: "root", group: "blackbox-exporter" },
+      ],
+      users: [
+        { name: "blackbox-exporter", group: "blackbox-exporter", supplementaryGroups: [], create: true },
+      ],
+      packages: [{ binary: blackboxBinary }],
+      service: {
+        id: "blackbox",
+        unit: "prometheus-blackbox-exporter.service",
+        description: "Prometheus blackbox exporter (stackmon)",
+        user: "blackbox-exporter",
+        group: "blackbox-exporter",
+        binary: blackboxBinary,
+        args: [
+          `--config.file=${stack.path(configFile)}`,
+          `--web.listen-address=${formatListen(listenOf(settings))}`,
+          ...web.args,
+        ],
+        environment: {},
+        listen: listenOf(settings),
+        readinessPath: "/-/healthy",
+        scheme: settings.web.tls ? "https" : "http",
+        reload: { kind: "signal", signal: "SIGHUP" },
+        hardening: hardening({ capabilities: icmp ? ["CAP_NET_RAW"] : [] }),
+        after: [],
+      },
+    };
+  },
+});
+
+/** One job per probe kind; the target travels as ?target=, the exporter is the address. */
+function probeJobs(settings: BlackboxSettings): ScrapeJob[] {
+  const exporter = reachableAddress(listenOf(settings));
+  const job = (jobName: string, module: string, targets: { target: string; name: string }[]): ScrapeJob => ({
+    jobName,
+    metricsPath: "/probe",
+    params: { module: [module] },
+    ...(settings.scrape_interval ? { scrapeInterval: settings.scrape_interval } : {}),
+    ...(settings.scrape_timeout ? { scrapeTimeout: settings.scrape_timeout } : {}),
+    ...(settings.web.tls ? { scheme: "https" as const, tlsConfig: { insecure_skip_verify: true } } : {}),
+    ...(settings.web.basic_auth
+      ? {
+          basicAuth: {
+            username: settings.web.basic_auth.username,
+            passwordFile: "/etc/prometheus/secrets/blackbox.password",
+          },
+        }
+      : {}),
+    staticConfigs: targets.map(({ target, name }) => ({ targets: [target], labels: { site: name } })),
+    relabelConfigs: [
+      { source_labels: ["__address__"], target_label: "__param_target" },
+      { source_labels: ["__param_target"], target_label: "instance" },
+      { target_label: "__address__", replacement: exporter },
+    ],
+  });
+  const http = settings.targets.map((t) => ({ target: t.url, name: t.name ?? new URL(t.url).host }));
+  const tls = settings.targets
+    .filter((t) => t.tls_expiry && t.url.startsWith("https:"))
+    .map((t) => ({ target: t.url, name: t.name ?? new URL(t.url).host }));
+  const tcp = settings.tcp_targets.map((t) => ({ target: t.address, name: t.name ?? t.address }));
+  const icmp = settings.icmp_targets.map((t) => ({ target: t.host, name: t.name ?? t.host }));
+  return [
+    ...(http.length ? [job("blackbox_http", BLACKBOX_MODULES.http, http)] : []),
+    ...(tls.length ? [job("blackbox_tls", BLACKBOX_MODULES.tlsExpiry, tls)] : []),
+    ...(tcp.length ? [job("blackbox_tcp", BLACKBOX_MODULES.tcp, tcp)] : []),
+    ...(icmp.length ? [job("blackbox_icmp", BLACKBOX_MODULES.icmp, icmp)] : []),
+  ];
+}

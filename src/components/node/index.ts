@@ -1,0 +1,93 @@
+// The node exporter: CPU, memory, disks, filesystems, network and systemd units of this host.
+import { z } from "zod";
+import { endpointSettings, exposureProblem, formatListen } from "../../config/schemaParts.js";
+import type { BinarySpec } from "../../render/desiredState.js";
+import { defineComponent } from "../component.js";
+import { hardening } from "../shared/hardening.js";
+import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
+
+const CONFIG_PATH = ["exporters", "node"] as const;
+
+const settingsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    ...endpointSettings(9100),
+    /** Unit states from systemd (failed units alert); only where systemd runs the stack. */
+    systemd_collector: z.boolean().default(true),
+    /** Mount points not worth watching (virtual and container filesystems). */
+    mount_points_exclude: z
+      .string()
+      .default("^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"),
+  })
+  .superRefine((s, ctx) => {
+    const problem = exposureProblem(s.listen_address, s.web);
+    if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
+  })
+  .prefault({});
+
+export const nodeExporterBinary: BinarySpec = {
+  name: "prometheus-node-exporter",
+  paths: ["/usr/bin/prometheus-node-exporter", "/usr/local/bin/node_exporter"],
+  packages: { apt: "prometheus-node-exporter", dnf: "golang-github-prometheus-node-exporter" },
+  minVersion: "1.5.0",
+  release: {
+    repo: "prometheus/node_exporter",
+    version: "1.8.2",
+    asset: "node_exporter-{version}.linux-{arch}.tar.gz",
+    member: "node_exporter-{version}.linux-{arch}/node_exporter",
+    installPath: "/usr/local/bin/node_exporter",
+  },
+};
+
+export const node = defineComponent({
+  id: "node",
+  title: "Node exporter",
+  configPath: CONFIG_PATH,
+  schema: settingsSchema,
+  contribute: (settings, global) => ({
+    scrapeJobs: [localScrapeJob("node", "node", settings, global.hostname ?? "localhost")],
+    endpoints: [],
+    listens: [listenClaim(settings, CONFIG_PATH)],
+  }),
+  render: (settings, stack) => {
+    const web = webConfigFiles(
+      "node",
+      "node-exporter",
+      settings.web,
+      "/etc/stackmon/node-exporter",
+      CONFIG_PATH,
+      stack,
+    );
+    const systemd = settings.systemd_collector && stack.target.platform === "systemd";
+    return {
+      files: [...web.files],
+      directories: web.files.length
+        ? [{ path: "/etc/stackmon/node-exporter", mode: 0o750, owner: "root", group: "node-exporter" }]
+        : [],
+      users: [{ name: "node-exporter", group: "node-exporter", supplementaryGroups: [], create: true }],
+      packages: [{ binary: nodeExporterBinary }],
+      service: {
+        id: "node",
+        unit: "prometheus-node-exporter.service",
+        description: "Prometheus node exporter (stackmon)",
+        user: "node-exporter",
+        group: "node-exporter",
+        binary: nodeExporterBinary,
+        args: [
+          `--web.listen-address=${formatListen(listenOf(settings))}`,
+          `--collector.filesystem.mount-points-exclude=${settings.mount_points_exclude}`,
+          ...(systemd ? ["--collector.systemd"] : []),
+          ...web.args,
+        ],
+        environment: {},
+        listen: listenOf(settings),
+        readinessPath: "/metrics",
+        scheme: settings.web.tls ? "https" : "http",
+        reload: { kind: "restart" },
+        // It reads /proc and /sys widely and stats every mount point, /home included.
+        hardening: hardening({ procSubsetPid: false, protectHome: "read-only" }),
+        after: [],
+      },
+    };
+  },
+});

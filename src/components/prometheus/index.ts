@@ -1,0 +1,132 @@
+// Prometheus: scrapes every job the stack contributes, evaluates rule files, sends to Alertmanager.
+import { z } from "zod";
+import { duration, endpointSettings, exposureProblem } from "../../config/schemaParts.js";
+import type { BinarySpec } from "../../render/desiredState.js";
+import { defineComponent } from "../component.js";
+import { hardening } from "../shared/hardening.js";
+import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
+import { formatListen } from "../../config/schemaParts.js";
+import { renderPrometheusConfig } from "./prometheusConfig.js";
+
+const CONFIG_PATH = ["prometheus"] as const;
+export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
+const DATA_DIR = "/var/lib/prometheus/metrics2";
+
+const settingsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    ...endpointSettings(9090),
+    /** How long samples are kept (Prometheus's --storage.tsdb.retention.time). */
+    retention: duration().default("15d"),
+    /** Optional size cap, e.g. "10GB". */
+    retention_size: z
+      .string()
+      .regex(/^\d+(B|KB|MB|GB|TB|PB|EB)$/, 'must be a size such as "10GB"')
+      .optional(),
+    /** The URL people reach Prometheus at; used in alert links. */
+    external_url: z.url().optional(),
+  })
+  .superRefine((s, ctx) => {
+    const problem = exposureProblem(s.listen_address, s.web);
+    if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
+  })
+  .prefault({});
+export type PrometheusSettings = z.infer<typeof settingsSchema>;
+
+export const prometheusBinary: BinarySpec = {
+  name: "prometheus",
+  paths: ["/usr/bin/prometheus", "/usr/local/bin/prometheus"],
+  packages: { apt: "prometheus", dnf: "prometheus" },
+  minVersion: "2.42.0",
+  release: {
+    repo: "prometheus/prometheus",
+    version: "2.53.2",
+    asset: "prometheus-{version}.linux-{arch}.tar.gz",
+    member: "prometheus-{version}.linux-{arch}/prometheus",
+    installPath: "/usr/local/bin/prometheus",
+  },
+};
+
+export const promtoolBinary: BinarySpec = {
+  name: "promtool",
+  paths: ["/usr/bin/promtool", "/usr/local/bin/promtool"],
+  packages: { apt: "prometheus", dnf: "prometheus" },
+  minVersion: "2.42.0",
+};
+
+export const prometheus = defineComponent({
+  id: "prometheus",
+  title: "Prometheus",
+  configPath: CONFIG_PATH,
+  schema: settingsSchema,
+  contribute: (settings, global) => ({
+    scrapeJobs: [localScrapeJob("prometheus", "prometheus", settings, global.hostname ?? "localhost")],
+    endpoints: [{ role: "prometheus", url: publicUrl(settings) }],
+    listens: [listenClaim(settings, CONFIG_PATH)],
+  }),
+  render: (settings, stack) => {
+    const configFile = "/etc/prometheus/prometheus.yml";
+    const web = webConfigFiles(
+      "prometheus",
+      "prometheus",
+      settings.web,
+      "/etc/prometheus",
+      CONFIG_PATH,
+      stack,
+    );
+    return {
+      files: [
+        {
+          path: configFile,
+          content: renderPrometheusConfig(stack, `${PROMETHEUS_RULES_DIR}/*.yml`),
+          mode: 0o644,
+          owner: "root",
+          group: "prometheus",
+          consumers: [{ service: "prometheus", onChange: "reload" }],
+          validate: { binary: promtoolBinary, args: ["check", "config", "{file}"], order: 20 },
+        },
+        ...web.files,
+      ],
+      directories: [
+        { path: "/etc/prometheus", mode: 0o755, owner: "root", group: "root" },
+        { path: PROMETHEUS_RULES_DIR, mode: 0o755, owner: "root", group: "root" },
+        { path: "/etc/prometheus/secrets", mode: 0o750, owner: "root", group: "prometheus" },
+        { path: "/var/lib/prometheus", mode: 0o755, owner: "prometheus", group: "prometheus" },
+        { path: DATA_DIR, mode: 0o750, owner: "prometheus", group: "prometheus" },
+      ],
+      users: [{ name: "prometheus", group: "prometheus", supplementaryGroups: [], create: true }],
+      packages: [{ binary: prometheusBinary }],
+      service: {
+        id: "prometheus",
+        unit: "prometheus.service",
+        description: "Prometheus monitoring system (stackmon)",
+        user: "prometheus",
+        group: "prometheus",
+        binary: prometheusBinary,
+        args: [
+          `--config.file=${stack.path(configFile)}`,
+          `--storage.tsdb.path=${stack.path(DATA_DIR)}`,
+          `--storage.tsdb.retention.time=${settings.retention}`,
+          ...(settings.retention_size ? [`--storage.tsdb.retention.size=${settings.retention_size}`] : []),
+          `--web.listen-address=${formatListen(listenOf(settings))}`,
+          ...(settings.external_url ? [`--web.external-url=${settings.external_url}`] : []),
+          ...web.args,
+        ],
+        environment: {},
+        listen: listenOf(settings),
+        readinessPath: "/-/ready",
+        scheme: settings.web.tls ? "https" : "http",
+        reload: { kind: "signal", signal: "SIGHUP" },
+        hardening: hardening({ readWritePaths: [DATA_DIR] }),
+        after: [],
+      },
+    };
+  },
+});
+
+function publicUrl(settings: PrometheusSettings): string {
+  if (settings.external_url) return settings.external_url;
+  const listen = listenOf(settings);
+  const host = listen.host === "0.0.0.0" ? "127.0.0.1" : listen.host;
+  return `${settings.web.tls ? "https" : "http"}://${formatListen({ host, port: listen.port })}`;
+}

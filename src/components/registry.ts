@@ -1,0 +1,9 @@
+// Every component stackmon knows, one line each. Order is not significant: output is sorted.
+import type { Component } from "./component.js";
+import { alertmanager } from "./alertmanager/index.js";
+import { blackbox } from "./blackbox/index.js";
+import { mysql } from "./mysql/index.js";
+import { node } from "./node/index.js";
+import { prometheus } from "./prometheus/index.js";
+
+export const components: readonly Component[] = [prometheus, alertmanager, node, mysql, blackbox];

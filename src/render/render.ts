@@ -1,0 +1,99 @@
+// The pure renderer: validated config + render target → desired state. No IO, no clock, no
+// randomness; everything sorted, so the same input gives byte-identical output.
+import type { Component, Contribution, RenderTarget, StackContext } from "../components/component.js";
+import { settingsOf, type StackConfig } from "../config/stackConfig.js";
+import type {
+  DesiredState,
+  DirectorySpec,
+  FileSpec,
+  PackageSpec,
+  ServiceSpec,
+  UserSpec,
+} from "./desiredState.js";
+import { unitFile } from "./systemdUnit.js";
+
+interface EnabledComponent {
+  readonly component: Component;
+  readonly settings: unknown;
+  readonly contribution: Contribution;
+}
+
+export function enabledComponents(
+  components: readonly Component[],
+  config: StackConfig,
+  target: RenderTarget,
+): EnabledComponent[] {
+  return components.flatMap((component) => {
+    const settings = settingsOf(component, config);
+    if (!settings.enabled) return [];
+    return [{ component, settings, contribution: component.contribute(settings, config.global, target) }];
+  });
+}
+
+export function stackContext(
+  config: StackConfig,
+  target: RenderTarget,
+  enabled: readonly EnabledComponent[],
+): StackContext {
+  const contributions = enabled.map((e) => e.contribution);
+  return {
+    global: config.global,
+    target,
+    scrapeJobs: contributions.flatMap((c) => c.scrapeJobs).sort((a, b) => a.jobName.localeCompare(b.jobName)),
+    endpoints: contributions.flatMap((c) => c.endpoints).sort((a, b) => a.role.localeCompare(b.role)),
+    path: (hostPath) => `${target.root}${hostPath}`,
+  };
+}
+
+export function render(
+  config: StackConfig,
+  target: RenderTarget,
+  components: readonly Component[],
+): DesiredState {
+  const enabled = enabledComponents(components, config, target);
+  const stack = stackContext(config, target, enabled);
+  const outputs = enabled.map(({ component, settings }) => component.render(settings, stack));
+  const services = outputs.flatMap((o) => (o.service ? [o.service] : []));
+  const unitFiles = target.platform === "systemd" ? services.map((s) => unitFile(s, execPathOf(s))) : [];
+  return {
+    files: uniqueBy([...outputs.flatMap((o) => o.files), ...unitFiles], (f: FileSpec) => f.path),
+    directories: uniqueBy(
+      outputs.flatMap((o) => o.directories),
+      (d: DirectorySpec) => d.path,
+    ),
+    users: uniqueBy(
+      outputs.flatMap((o) => o.users),
+      (u: UserSpec) => u.name,
+    ),
+    packages: uniqueBy(
+      outputs.flatMap((o) => o.packages),
+      (p: PackageSpec) => p.binary.name,
+    ),
+    services: uniqueBy(services, (s: ServiceSpec) => s.id),
+    scrapeJobs: stack.scrapeJobs,
+  };
+}
+
+/** Where the unit's ExecStart points: the binary's first (distribution) path. */
+export function execPathOf(service: ServiceSpec): string {
+  const path = service.binary.paths[0];
+  if (path === undefined) throw new Error(`service ${service.id} has a binary with no path`);
+  return path;
+}
+
+/**
+ * Sorted by key; two different items with one key are a programming error in a component
+ * (identical duplicates, such as a shared user, are merged).
+ */
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) {
+    const k = key(item);
+    const existing = byKey.get(k);
+    if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(item)) {
+      throw new Error(`two components render different ${k}`);
+    }
+    byKey.set(k, item);
+  }
+  return [...byKey.keys()].sort().map((k) => byKey.get(k) as T);
+}

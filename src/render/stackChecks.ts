@@ -1,0 +1,44 @@
+// Checks that need the whole stack: two components on one port, two jobs with one name.
+import type { Component, RenderTarget } from "../components/component.js";
+import { formatListen } from "../config/schemaParts.js";
+import type { ConfigIssue } from "../config/configError.js";
+import type { StackConfig } from "../config/stackConfig.js";
+import { enabledComponents } from "./render.js";
+
+const SYSTEMD: RenderTarget = { root: "", platform: "systemd" };
+
+export function checkStack(config: StackConfig, components: readonly Component[]): ConfigIssue[] {
+  const enabled = enabledComponents(components, config, SYSTEMD);
+  const issues: ConfigIssue[] = [];
+
+  const portOwners = new Map<number, string>();
+  for (const { component, contribution } of enabled) {
+    for (const claim of contribution.listens) {
+      const owner = portOwners.get(claim.listen.port);
+      if (owner !== undefined) {
+        issues.push({
+          path: claim.configPath,
+          message: `port ${claim.listen.port} (${formatListen(claim.listen)}) is already used by ${owner}`,
+        });
+      } else {
+        portOwners.set(claim.listen.port, component.id);
+      }
+    }
+  }
+
+  const jobOwners = new Map<string, string>();
+  for (const { component, contribution } of enabled) {
+    for (const job of contribution.scrapeJobs) {
+      const owner = jobOwners.get(job.jobName);
+      if (owner !== undefined) {
+        issues.push({
+          path: [...component.configPath],
+          message: `scrape job name "${job.jobName}" is already used by ${owner}`,
+        });
+      } else {
+        jobOwners.set(job.jobName, component.id);
+      }
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,38 @@
+// stackmon render --out DIR: every file the stack needs, laid out as on the host, secrets masked.
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { UserError } from "../config/configError.js";
+import { writeFileAtomic } from "../lib/atomicWrite.js";
+import { maskedText } from "../render/fileContent.js";
+import { HOST_TARGET, loadStackConfig, renderStack } from "../stack.js";
+import { parseCommandArgs, stringFlag } from "./args.js";
+import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
+
+export const renderCommand: Command = {
+  name: "render",
+  summary: "write every file the stack needs into a directory, for review",
+  help: `Usage: stackmon render --out DIR [-c FILE]
+
+Writes the rendered stack under DIR as it would be laid out on the host
+(DIR/etc/prometheus/prometheus.yml, DIR/etc/systemd/system/prometheus.service, ...).
+Secrets are not read: where one belongs, the file says which key and file it comes from.
+Rendering is deterministic: the same stackmon.yml gives byte-identical files.
+
+  -o, --out DIR       where to write (required)
+${CONFIG_FLAG_HELP}`,
+  run: (argv) => {
+    const args = parseCommandArgs(argv, { out: { type: "string", short: "o" } });
+    if (args.help) return Promise.resolve(printHelp(renderCommand));
+    const out = stringFlag(args, "out");
+    if (!out) throw new UserError("--out DIR is required", { hint: "stackmon render --out ./rendered" });
+    const state = renderStack(loadStackConfig(args.config), HOST_TARGET);
+    const root = resolve(out);
+    for (const dir of state.directories) mkdirSync(join(root, dir.path), { recursive: true });
+    for (const file of state.files) {
+      const secret = typeof file.content !== "string";
+      writeFileAtomic(join(root, file.path), maskedText(file.content), secret ? 0o600 : 0o644);
+    }
+    console.log(`rendered ${state.files.length} files into ${root}`);
+    return Promise.resolve(EXIT.ok);
+  },
+};

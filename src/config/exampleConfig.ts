@@ -1,0 +1,55 @@
+// The commented stackmon.yml that `stackmon init` writes. Every line is valid as written (tested);
+// optional sections are shown commented out with their defaults.
+export const EXAMPLE_CONFIG = `# yaml-language-server: $schema=./stackmon.schema.json
+# stackmon.yml: the single source of truth for this host's monitoring stack.
+# Check it with \`stackmon validate\`; see what it becomes with \`stackmon render --out DIR\`.
+# Values may use \${VAR} from the environment (write $$ for a literal dollar sign).
+# Secrets are never written here: give a file (*_file) or an environment variable (*_env).
+
+global:
+  scrape_interval: 15s        # how often every job is scraped unless it says otherwise
+  scrape_timeout: 10s
+  evaluation_interval: 15s    # how often alert rules are evaluated
+  # hostname: web1            # the name alerts use for this host (default: the machine's hostname)
+  external_labels: {}         # e.g. {env: prod}: added to every series and alert leaving Prometheus
+
+prometheus:
+  listen_address: 127.0.0.1:9090
+  retention: 15d
+  # retention_size: 10GB
+  # external_url: https://prometheus.example.com   # used in alert links
+
+alertmanager:
+  enabled: true
+  listen_address: 127.0.0.1:9093
+
+exporters:
+  node:
+    enabled: true
+    listen_address: 127.0.0.1:9100
+
+  blackbox:
+    enabled: true
+    listen_address: 127.0.0.1:9115
+    targets: []               # websites: availability, response time, certificate expiry
+    # targets:
+    #   - url: https://shop.example.com
+    #     name: shop          # shown in alerts (default: the URL's host)
+    # tcp_targets:
+    #   - address: db.example.com:5432
+    # scrape_interval: 30s    # a per-job interval overrides global.scrape_interval
+
+  mysql:
+    enabled: false
+    # listen_address: 127.0.0.1:9104
+    # host: 127.0.0.1
+    # port: 3306
+    # user: stackmon_exporter
+    # password_file: /etc/stackmon/secrets/mysql-exporter.password
+
+# Exposing an endpoint beyond this host requires TLS and basic auth, e.g.:
+#   listen_address: 0.0.0.0:9100
+#   web:
+#     tls: {cert_file: /etc/ssl/node.crt, key_file: /etc/ssl/node.key}
+#     basic_auth: {username: prometheus, password_file: /etc/stackmon/secrets/node.password}
+`;

@@ -1,0 +1,235 @@
+// `stackmon up` without systemd or root: the rendered stack as supervised child processes in a
+// work directory, started in dependency-free order, checked for readiness, stopped on request.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join, resolve } from "node:path";
+import { UserError } from "../../config/configError.js";
+import { reachableAddress } from "../../config/schemaParts.js";
+import type { StackConfig } from "../../config/stackConfig.js";
+import { PrometheusClient, type TargetHealth } from "../../lib/prometheusClient.js";
+import type { BinarySpec, DesiredState, ServiceSpec } from "../../render/desiredState.js";
+import { renderStack } from "../../stack.js";
+import { installHint, resolveBinary, type ResolvedBinary } from "../binaries.js";
+import { ChildService } from "./childService.js";
+import { acquireLock, writeWorkTree } from "./workDir.js";
+
+export interface UpOptions {
+  readonly config: StackConfig;
+  readonly workDir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Install missing Debian packages with apt-get when running as root. */
+  readonly installMissing: boolean;
+  readonly log: (message: string, fields?: Record<string, string | number>) => void;
+}
+
+export interface RunningService {
+  readonly spec: ServiceSpec;
+  readonly url: string | undefined;
+  readonly logFile: string;
+  readonly child: ChildService;
+}
+
+export interface RunningStack {
+  readonly workDir: string;
+  readonly state: DesiredState;
+  readonly services: readonly RunningService[];
+  /** Base URL of Prometheus, when the stack has one. */
+  readonly prometheusUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: UpOptions): Promise<RunningStack> {
+  const workDir = resolve(options.workDir);
+  const state = renderStack(options.config, { root: workDir, platform: "supervisor" });
+  const binaries = resolveAllBinaries(state, options);
+  const releaseLock = acquireLock(workDir);
+  try {
+    writeWorkTree(workDir, state, options.env);
+    validateFiles(workDir, state, binaries);
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+  const services = state.services.map((spec) => startService(spec, workDir, binaries, options));
+  const stop = async () => {
+    await Promise.all(services.map((s) => s.child.stop()));
+    releaseLock();
+  };
+  try {
+    await Promise.all(services.map((s) => waitReady(s, 30_000)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const prometheus = services.find((s) => s.spec.readinessPath === "/-/ready" && s.spec.id === "prometheus");
+  return { workDir, state, services, prometheusUrl: prometheus?.url, stop };
+}
+
+function resolveAllBinaries(state: DesiredState, options: UpOptions): Map<string, ResolvedBinary> {
+  const needed = new Map<string, BinarySpec>();
+  for (const service of state.services) needed.set(service.binary.name, service.binary);
+  for (const file of state.files)
+    if (file.validate) needed.set(file.validate.binary.name, file.validate.binary);
+
+  const missing = () => [...needed.values()].filter((spec) => !resolveBinary(spec));
+  const packages = [
+    ...new Set(missing().flatMap((spec) => (spec.packages.apt ? [spec.packages.apt] : []))),
+  ].sort();
+  if (packages.length > 0 && options.installMissing && canInstallWithApt()) {
+    options.log("installing missing Debian packages", { packages: packages.join(",") });
+    installWithApt(packages);
+  }
+  const stillMissing = missing();
+  if (stillMissing.length > 0) {
+    const lines = stillMissing.map((spec) => `${spec.name} not found: ${installHint(spec)}`);
+    throw new UserError(lines.join("\n"), { hint: "or run `stackmon up` as root to install them" });
+  }
+  return new Map([...needed].map(([name, spec]) => [name, resolveBinary(spec) as ResolvedBinary]));
+}
+
+/**
+ * apt-get install with the packages' own services kept from starting (policy-rc.d): `up` runs
+ * its own copies, and a packaged exporter already bound to its port would be in the way.
+ */
+function installWithApt(packages: readonly string[]): void {
+  const policy = "/usr/sbin/policy-rc.d";
+  const ownPolicy = !existsSync(policy);
+  if (ownPolicy)
+    writeFileSync(policy, "#!/bin/sh\n# stackmon up: keep package services from starting\nexit 101\n", {
+      mode: 0o755,
+    });
+  try {
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    spawnSync("apt-get", ["update"], { stdio: "inherit", env });
+    const result = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...packages], {
+      stdio: "inherit",
+      env,
+    });
+    if (result.status !== 0) throw new UserError(`apt-get install ${packages.join(" ")} failed`);
+  } finally {
+    if (ownPolicy) rmSync(policy, { force: true });
+  }
+}
+
+function canInstallWithApt(): boolean {
+  return process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+}
+
+/** Runs each real-tool check on the written tree, lowest order first (rules before config). */
+function validateFiles(workDir: string, state: DesiredState, binaries: Map<string, ResolvedBinary>): void {
+  const checks = state.files
+    .filter((f) => f.validate)
+    .sort((a, b) => (a.validate?.order ?? 0) - (b.validate?.order ?? 0) || a.path.localeCompare(b.path));
+  for (const file of checks) {
+    const spec = file.validate;
+    const binary = spec && binaries.get(spec.binary.name);
+    if (!spec || !binary) continue;
+    const args = spec.args.map((a) =>
+      a.replaceAll("{file}", join(workDir, file.path)).replaceAll("{root}", workDir),
+    );
+    const result = spawnSync(binary.command, [...binary.prefixArgs, ...args], { encoding: "utf8" });
+    if (result.status !== 0) {
+      throw new UserError(
+        `${file.path} was rejected by ${spec.binary.name}:\n${result.stdout}${result.stderr}`.trim(),
+      );
+    }
+  }
+}
+
+function startService(
+  spec: ServiceSpec,
+  workDir: string,
+  binaries: Map<string, ResolvedBinary>,
+  options: UpOptions,
+): RunningService {
+  const binary = binaries.get(spec.binary.name) as ResolvedBinary;
+  const env: Record<string, string> = {};
+  for (const key of ["PATH", "HOME", "LANG", "TZ"]) {
+    const value = options.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  Object.assign(env, spec.environment);
+  if (spec.environmentFile)
+    Object.assign(env, parseEnvFile(readFileSync(join(workDir, spec.environmentFile), "utf8")));
+  const logFile = join(workDir, "logs", `${spec.id}.log`);
+  const child = new ChildService({
+    id: spec.id,
+    binary,
+    args: spec.args,
+    env,
+    logFile,
+    onEvent: (event, fields) => options.log(event, fields),
+  });
+  child.start();
+  const url = spec.listen ? `${spec.scheme}://${reachableAddress(spec.listen)}` : undefined;
+  return { spec, url, logFile, child };
+}
+
+/** KEY=VALUE lines as systemd's EnvironmentFile reads them (comments and blanks skipped). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!match?.[1]) continue;
+    env[match[1]] = (match[2] ?? "").replace(/^"(.*)"$/, "$1");
+  }
+  return env;
+}
+
+async function waitReady(service: RunningService, timeoutMs: number): Promise<void> {
+  const { spec } = service;
+  if (!spec.listen) return;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await isReady(service)) return;
+    await sleep(250);
+  }
+  throw new UserError(`${spec.id} did not become ready within ${timeoutMs / 1000}s`, {
+    hint: `see its log: ${service.logFile}`,
+  });
+}
+
+async function isReady(service: RunningService): Promise<boolean> {
+  const { spec, url } = service;
+  // A protected endpoint wants credentials we do not hold here: an open port is enough.
+  if (spec.scheme === "https" || !spec.readinessPath || !url)
+    return spec.listen ? portOpen(spec.listen.port) : true;
+  try {
+    const response = await fetch(new URL(spec.readinessPath, url), { signal: AbortSignal.timeout(2000) });
+    return response.status < 500 && response.status !== 404;
+  } catch {
+    return false;
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    socket.setTimeout(1000);
+    socket.once("connect", () => (socket.destroy(), resolvePromise(true)));
+    socket.once("error", () => resolvePromise(false));
+    socket.once("timeout", () => (socket.destroy(), resolvePromise(false)));
+  });
+}
+
+/** Polls Prometheus until every active target is up or the time runs out; returns the last view. */
+export async function waitForTargets(prometheusUrl: string, timeoutMs: number): Promise<TargetHealth[]> {
+  const client = new PrometheusClient(prometheusUrl);
+  const deadline = Date.now() + timeoutMs;
+  let targets: TargetHealth[] = [];
+  while (Date.now() < deadline) {
+    try {
+      targets = await client.activeTargets();
+      if (targets.length > 0 && targets.every((t) => t.health === "up")) return targets;
+    } catch {
+      // Not answering yet; keep polling.
+    }
+    await sleep(500);
+  }
+  return targets;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

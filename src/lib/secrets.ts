@@ -1,0 +1,30 @@
+// Reading secrets by reference, with errors that name the file or variable and the config key.
+import { readFileSync } from "node:fs";
+import { UserError } from "../config/configError.js";
+import type { SecretRef } from "../render/desiredState.js";
+
+/** Values are trimmed of one trailing newline, as `echo secret > file` leaves one. */
+export function readSecret(
+  secret: SecretRef,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  if (secret.kind === "env") {
+    const value = env[secret.name];
+    if (value === undefined || value === "") {
+      throw new UserError(`${secret.configKey}: environment variable ${secret.name} is not set or empty`);
+    }
+    return value;
+  }
+  let text: string;
+  try {
+    text = readFileSync(secret.path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new UserError(`${secret.configKey}: cannot read secret file ${secret.path} (${code})`, {
+      hint: "create it with mode 0600 or 0640, holding only the secret",
+    });
+  }
+  const value = text.replace(/\r?\n$/, "");
+  if (value === "") throw new UserError(`${secret.configKey}: secret file ${secret.path} is empty`);
+  return value;
+}

@@ -1,0 +1,49 @@
+// Turning FileContent into text: with secrets resolved (apply, up) or masked (render, plan).
+import bcrypt from "bcryptjs";
+import type { FileContent, SecretRef, SecretUse } from "./desiredState.js";
+
+/** Reads a secret's value; throws a UserError naming the file/variable and config key when it cannot. */
+export type SecretReader = (secret: SecretRef) => string;
+
+export function describeSecret(secret: SecretRef): string {
+  return secret.kind === "file"
+    ? `${secret.configKey} (${secret.path})`
+    : `${secret.configKey} ($${secret.name})`;
+}
+
+/** The text with every secret replaced by a marker that says where it comes from. */
+export function maskedText(content: FileContent): string {
+  if (typeof content === "string") return content;
+  return content.template
+    .map((part) => (typeof part === "string" ? part : `<secret: ${describeSecret(part.secret)}>`))
+    .join("");
+}
+
+/**
+ * The text with secrets filled in. A bcrypt part reuses `previousHash` when it still matches the
+ * secret, so rewriting an unchanged config is a no-op despite bcrypt's random salt.
+ */
+export function resolvedText(content: FileContent, readSecret: SecretReader, previousText?: string): string {
+  if (typeof content === "string") return content;
+  const previousHashes = previousText?.match(/\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/g) ?? [];
+  let bcryptIndex = 0;
+  return content.template
+    .map((part) => {
+      if (typeof part === "string") return part;
+      const value = readSecret(part.secret);
+      if (part.as === "raw") return value;
+      return reuseOrHash(value, previousHashes[bcryptIndex++]);
+    })
+    .join("");
+}
+
+function reuseOrHash(value: string, previous: string | undefined): string {
+  if (previous !== undefined && bcrypt.compareSync(value, previous)) return previous;
+  return bcrypt.hashSync(value, 10);
+}
+
+export function secretsOf(content: FileContent): readonly SecretUse[] {
+  return typeof content === "string"
+    ? []
+    : content.template.filter((p): p is SecretUse => typeof p !== "string");
+}

@@ -142,6 +142,11 @@ export interface ServiceSpec {
   readonly hardening: Hardening;
   /** Unit names this one must start after (e.g. mariadb.service). */
   readonly after: readonly string[];
+  /**
+   * `up` carries on without it (saying how to install it) when its binary is missing, for
+   * programs that cannot come from the distribution's own packages (Grafana).
+   */
+  readonly optional?: boolean;
 }
 
 export interface ScrapeJob {
@@ -161,8 +166,25 @@ export interface ScrapeJob {
   readonly tlsConfig?: Readonly<Record<string, unknown>>;
 }
 
+/** A vendor package repository to add before installing (Grafana's apt and rpm repositories). */
+export interface PackageRepository {
+  readonly apt?: {
+    /** Where the vendor's signing key is fetched from and kept (/etc/apt/keyrings/...). */
+    readonly keyUrl: string;
+    readonly keyPath: string;
+    /** The sources.list.d file and its one line, with signed-by pointing at keyPath. */
+    readonly listPath: string;
+    readonly sourceLine: string;
+  };
+  readonly dnf?: {
+    readonly repoPath: string;
+    readonly repoFile: string;
+  };
+}
+
 export interface PackageSpec {
   readonly binary: BinarySpec;
+  readonly repository?: PackageRepository;
 }
 
 export interface DesiredState {

@@ -41,7 +41,10 @@ export interface RunningStack {
 
 export async function startStack(options: UpOptions): Promise<RunningStack> {
   const workDir = resolve(options.workDir);
-  const state = renderStack(options.config, { root: workDir, platform: "supervisor" });
+  const state = withoutMissingOptionalServices(
+    renderStack(options.config, { root: workDir, platform: "supervisor" }),
+    options,
+  );
   const binaries = resolveAllBinaries(state, options);
   const releaseLock = acquireLock(workDir);
   try {
@@ -64,6 +67,17 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
   }
   const prometheus = services.find((s) => s.spec.readinessPath === "/-/ready" && s.spec.id === "prometheus");
   return { workDir, state, services, prometheusUrl: prometheus?.url, stop };
+}
+
+function withoutMissingOptionalServices(state: DesiredState, options: UpOptions): DesiredState {
+  const missing = state.services.filter((s) => s.optional === true && !resolveBinary(s.binary));
+  for (const service of missing) {
+    options.log(`${service.id} is not installed; carrying on without it`, {
+      hint: installHint(service.binary),
+    });
+  }
+  if (missing.length === 0) return state;
+  return { ...state, services: state.services.filter((s) => !missing.includes(s)) };
 }
 
 function resolveAllBinaries(state: DesiredState, options: UpOptions): Map<string, ResolvedBinary> {

@@ -11,6 +11,7 @@ import { PrometheusClient, type TargetHealth } from "../../lib/prometheusClient.
 import type { BinarySpec, DesiredState, ServiceSpec } from "../../render/desiredState.js";
 import { renderStack } from "../../stack.js";
 import { installHint, resolveBinary, type ResolvedBinary } from "../binaries.js";
+import { assertTreeValid } from "../validateTree.js";
 import { ChildService } from "./childService.js";
 import { acquireLock, writeWorkTree } from "./workDir.js";
 
@@ -49,7 +50,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
   const releaseLock = acquireLock(workDir);
   try {
     writeWorkTree(workDir, state, options.env);
-    validateFiles(workDir, state, binaries);
+    assertTreeValid(workDir, state);
   } catch (error) {
     releaseLock();
     throw error;
@@ -128,27 +129,6 @@ function installWithApt(packages: readonly string[]): void {
 
 function canInstallWithApt(): boolean {
   return process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
-}
-
-/** Runs each real-tool check on the written tree, lowest order first (rules before config). */
-function validateFiles(workDir: string, state: DesiredState, binaries: Map<string, ResolvedBinary>): void {
-  const checks = state.files
-    .filter((f) => f.validate)
-    .sort((a, b) => (a.validate?.order ?? 0) - (b.validate?.order ?? 0) || a.path.localeCompare(b.path));
-  for (const file of checks) {
-    const spec = file.validate;
-    const binary = spec && binaries.get(spec.binary.name);
-    if (!spec || !binary) continue;
-    const args = spec.args.map((a) =>
-      a.replaceAll("{file}", join(workDir, file.path)).replaceAll("{root}", workDir),
-    );
-    const result = spawnSync(binary.command, [...binary.prefixArgs, ...args], { encoding: "utf8" });
-    if (result.status !== 0) {
-      throw new UserError(
-        `${file.path} was rejected by ${spec.binary.name}:\n${result.stdout}${result.stderr}`.trim(),
-      );
-    }
-  }
 }
 
 function startService(

@@ -116,6 +116,23 @@ exporters:
     assert.match(second.stderr, /stackmon up is already running for .* \(pid \d+\)/);
   });
 
+  it("restarts a crashed child with backoff and the target comes back", async () => {
+    const pids = [...up.output().matchAll(/started service=node pid=(\d+)/g)].map((m) => Number(m[1]));
+    const pid = pids[pids.length - 1];
+    assert.ok(pid, "node exporter pid reported");
+    process.kill(pid, "SIGKILL");
+    await up.waitFor(/exited, restarting service=node code=-1 signal=SIGKILL restart_in_ms=\d+/);
+    const restarted = await eventually(async () => {
+      const now = [...up.output().matchAll(/started service=node pid=(\d+)/g)].map((m) => Number(m[1]));
+      return now.length > pids.length ? now[now.length - 1] : undefined;
+    }, "a new node exporter process");
+    assert.notEqual(restarted, pid);
+    await eventually(async () => {
+      const [sample] = await prometheus.query('up{job="node"}');
+      return sample?.value === 1 ? true : undefined;
+    }, "node target up again");
+  });
+
   it("stops every child on SIGTERM, exits 0, and keeps Prometheus data for the next up", async () => {
     const [before] = await prometheus.query('up{job="node"}');
     assert.equal(before?.value, 1);

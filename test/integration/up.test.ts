@@ -122,7 +122,7 @@ exporters:
     assert.ok(pid, "node exporter pid reported");
     process.kill(pid, "SIGKILL");
     await up.waitFor(/exited, restarting service=node code=-1 signal=SIGKILL restart_in_ms=\d+/);
-    const restarted = await eventually(async () => {
+    const restarted = await eventually(() => {
       const now = [...up.output().matchAll(/started service=node pid=(\d+)/g)].map((m) => Number(m[1]));
       return now.length > pids.length ? now[now.length - 1] : undefined;
     }, "a new node exporter process");

@@ -9,7 +9,7 @@ import { freePort, freePorts } from "../helpers/ports.js";
 import { runCli, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 
 async function eventually<T>(
-  probe: () => Promise<T | undefined>,
+  probe: () => Promise<T | undefined> | T | undefined,
   what: string,
   timeoutMs = 60_000,
 ): Promise<T> {

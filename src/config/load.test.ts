@@ -108,3 +108,24 @@ describe("loading stackmon.yml", () => {
     );
   });
 });
+
+describe("scrape jobs", () => {
+  it("takes extra jobs with their own interval", () => {
+    const text =
+      'prometheus:\n  scrape_jobs:\n    - name: app\n      targets: ["127.0.0.1:8080"]\n      scrape_interval: 1m\n';
+    assert.doesNotThrow(() => parseStackConfig(text, "stackmon.yml", {}));
+  });
+
+  it("rejects a job name used twice, at the second one", () => {
+    const text =
+      'prometheus:\n  scrape_jobs:\n    - name: app\n      targets: ["127.0.0.1:8080"]\n    - name: app\n      targets: ["127.0.0.1:8081"]\n';
+    assert.deepEqual(problems(text), [
+      'stackmon.yml:5:13: prometheus.scrape_jobs[1].name: job "app" is defined twice',
+    ]);
+  });
+
+  it("rejects a job name that a component already uses", () => {
+    const text = 'prometheus:\n  scrape_jobs:\n    - name: node\n      targets: ["127.0.0.1:8080"]\n';
+    assert.match(problems(text)[0] ?? "", /scrape job name "node" is already used by/);
+  });
+});

@@ -1,7 +1,7 @@
 // Prometheus: scrapes every job the stack contributes, evaluates rule files, sends to Alertmanager.
 import { z } from "zod";
 import { duration, endpointSettings, exposureProblem } from "../../config/schemaParts.js";
-import type { BinarySpec } from "../../render/desiredState.js";
+import type { BinarySpec, ScrapeJob } from "../../render/desiredState.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
@@ -11,6 +11,16 @@ import { renderPrometheusConfig } from "./prometheusConfig.js";
 const CONFIG_PATH = ["prometheus"] as const;
 export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
 const DATA_DIR = "/var/lib/prometheus/metrics2";
+
+const extraJobSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_-]*$/, "must be a job name: letters, digits, _ and -"),
+  targets: z.array(z.string().regex(/^[^\s/]+:\d{1,5}$/, 'must be "host:port"')).min(1),
+  scrape_interval: duration().optional(),
+  scrape_timeout: duration().optional(),
+  metrics_path: z.string().startsWith("/").optional(),
+  scheme: z.enum(["http", "https"]).optional(),
+  labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).optional(),
+});
 
 const settingsSchema = z
   .strictObject({
@@ -25,10 +35,23 @@ const settingsSchema = z
       .optional(),
     /** The URL people reach Prometheus at; used in alert links. */
     external_url: z.url().optional(),
+    /** Further scrape jobs for exporters stackmon does not manage, each with its own interval. */
+    scrape_jobs: z.array(extraJobSchema).default([]),
   })
   .superRefine((s, ctx) => {
     const problem = exposureProblem(s.listen_address, s.web);
     if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
+    const seen = new Set<string>(["prometheus"]);
+    s.scrape_jobs.forEach((job, i) => {
+      if (seen.has(job.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["scrape_jobs", i, "name"],
+          message: `job "${job.name}" is defined twice`,
+        });
+      }
+      seen.add(job.name);
+    });
   })
   .prefault({});
 export type PrometheusSettings = z.infer<typeof settingsSchema>;
@@ -60,7 +83,17 @@ export const prometheus = defineComponent({
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   contribute: (settings, global) => ({
-    scrapeJobs: [localScrapeJob("prometheus", "prometheus", settings, global.hostname ?? "localhost")],
+    scrapeJobs: [
+      localScrapeJob("prometheus", "prometheus", settings, global.hostname ?? "localhost"),
+      ...settings.scrape_jobs.map((job): ScrapeJob => ({
+        jobName: job.name,
+        ...(job.scrape_interval ? { scrapeInterval: job.scrape_interval } : {}),
+        ...(job.scrape_timeout ? { scrapeTimeout: job.scrape_timeout } : {}),
+        ...(job.metrics_path ? { metricsPath: job.metrics_path } : {}),
+        ...(job.scheme ? { scheme: job.scheme } : {}),
+        staticConfigs: [{ targets: job.targets, ...(job.labels ? { labels: job.labels } : {}) }],
+      })),
+    ],
     endpoints: [{ role: "prometheus", url: publicUrl(settings) }],
     listens: [listenClaim(settings, CONFIG_PATH)],
   }),

@@ -39,20 +39,27 @@ ${CONFIG_FLAG_HELP}
           parseStackConfig("", "(defaults)", process.env))
         : loadStackConfig(args.config);
 
+    // Signals are handled from the start: Ctrl-C during startup stops what was started.
+    const interrupted = new AbortController();
+    const stopRequested = new Promise<void>((resolve) => {
+      const onSignal = () => {
+        interrupted.abort();
+        resolve();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+    });
     const stack = await startStack({
       config,
       workDir: stringFlag(args, "dir") ?? ".stackmon",
       env: process.env,
       installMissing: args.values["no-install"] !== true,
       log: logEvent,
+      signal: interrupted.signal,
     });
-    const stopped = new Promise<void>((resolve) => {
-      const stop = () => {
-        logEvent("stopping");
-        void stack.stop().then(resolve);
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+    const stopped = stopRequested.then(async () => {
+      logEvent("stopping");
+      await stack.stop();
     });
 
     printServices(
@@ -68,7 +75,7 @@ ${CONFIG_FLAG_HELP}
       for (const t of down)
         logEvent("target not up", { job: t.job, instance: t.instance, error: t.lastError || t.health });
     }
-    logEvent("running; Ctrl-C stops the stack", { dir: stack.workDir });
+    if (!interrupted.signal.aborted) logEvent("running; Ctrl-C stops the stack", { dir: stack.workDir });
     await stopped;
     logEvent("stopped");
     return EXIT.ok;

@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import type {
   DirectorySpec,
+  Endpoint,
   FileSpec,
   Listen,
   PackageSpec,
@@ -13,19 +14,14 @@ import type {
 import type { GlobalSettings } from "../config/globalSchema.js";
 import type { ConfigPath } from "../config/configError.js";
 
+export type { Endpoint };
+
 /** Where rendered files will live and how services will run. */
 export interface RenderTarget {
   /** Prefix baked into paths inside rendered files: "" on a host, the work directory for `up`. */
   readonly root: string;
   /** A systemd host (render, apply) or supervised child processes (`up`). */
   readonly platform: "systemd" | "supervisor";
-}
-
-/** Something one component offers others, found by role rather than by component name. */
-export interface Endpoint {
-  /** e.g. "prometheus", "alertmanager": what it is, not who provides it. */
-  readonly role: string;
-  readonly url: string;
 }
 
 /** A port a component binds, with the config key that chose it (for collision errors). */

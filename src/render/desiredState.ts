@@ -187,6 +187,13 @@ export interface PackageSpec {
   readonly repository?: PackageRepository;
 }
 
+/** Something one component offers others, found by role rather than by component name. */
+export interface Endpoint {
+  /** e.g. "prometheus", "alertmanager": what it is, not who provides it. */
+  readonly role: string;
+  readonly url: string;
+}
+
 export interface DesiredState {
   readonly files: readonly FileSpec[];
   readonly directories: readonly DirectorySpec[];
@@ -194,4 +201,6 @@ export interface DesiredState {
   readonly packages: readonly PackageSpec[];
   readonly services: readonly ServiceSpec[];
   readonly scrapeJobs: readonly ScrapeJob[];
+  /** Where the stack's own APIs answer (Prometheus, Alertmanager), for up and verify. */
+  readonly endpoints: readonly Endpoint[];
 }

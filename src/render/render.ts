@@ -71,6 +71,7 @@ export function render(
     ),
     services: uniqueBy(services, (s: ServiceSpec) => s.id),
     scrapeJobs: stack.scrapeJobs,
+    endpoints: stack.endpoints,
   };
 }
 

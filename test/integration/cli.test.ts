@@ -141,3 +141,26 @@ describe("stackmon CLI", () => {
     assert.equal(schema.title, "stackmon.yml");
   });
 });
+
+describe("stackmon up refusing to start", () => {
+  it("names a port another program already holds, and starts nothing", async () => {
+    const { createServer } = await import("node:net");
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(0, "127.0.0.1", r));
+    const address = squatter.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      const dir = workspace();
+      writeFileSync(
+        join(dir, "stackmon.yml"),
+        `exporters:\n  node:\n    listen_address: 127.0.0.1:${port}\n`,
+      );
+      const result = runCli(["up", "--dir", "work", "--no-install"], { cwd: dir });
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, new RegExp(`port ${port} \\(node\\) is already in use by another program`));
+      assert.doesNotMatch(result.stderr, /started service/);
+    } finally {
+      squatter.close();
+    }
+  });
+});

@@ -12,6 +12,12 @@ export interface ChildServiceOptions {
   readonly onEvent: (event: string, fields: Record<string, string | number>) => void;
 }
 
+/** Children still running; if stackmon itself dies unexpectedly, none is left behind. */
+const liveChildren = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of liveChildren) child.kill("SIGKILL");
+});
+
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 16000, 30000];
 /** A child that stayed up this long is healthy again: its backoff starts over. */
 const HEALTHY_AFTER_MS = 60_000;
@@ -44,6 +50,7 @@ export class ChildService {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
+    liveChildren.add(child);
     child.stdout.pipe(this.log, { end: false });
     child.stderr.pipe(this.log, { end: false });
     child.on("error", (error) => this.options.onEvent("spawn failed", { service: id, error: error.message }));
@@ -52,6 +59,7 @@ export class ChildService {
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child) liveChildren.delete(this.child);
     this.child = undefined;
     if (this.stopping) return;
     if (Date.now() - this.startedAt > HEALTHY_AFTER_MS) this.restarts = 0;

@@ -22,6 +22,8 @@ export interface UpOptions {
   /** Install missing Debian packages with apt-get when running as root. */
   readonly installMissing: boolean;
   readonly log: (message: string, fields?: Record<string, string | number>) => void;
+  /** Aborted on Ctrl-C/SIGTERM: startup stops waiting and stops what it started. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunningService {
@@ -50,6 +52,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
   const releaseLock = acquireLock(workDir);
   try {
     writeWorkTree(workDir, state, options.env);
+    await assertPortsFree(state);
     assertTreeValid(workDir, state);
   } catch (error) {
     releaseLock();
@@ -61,13 +64,31 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
     releaseLock();
   };
   try {
-    await Promise.all(services.map((s) => waitReady(s, 30_000)));
+    await Promise.all(services.map((s) => waitReady(s, 30_000, options.signal)));
   } catch (error) {
     await stop();
     throw error;
   }
-  const prometheus = services.find((s) => s.spec.readinessPath === "/-/ready" && s.spec.id === "prometheus");
-  return { workDir, state, services, prometheusUrl: prometheus?.url, stop };
+  const prometheusUrl = state.endpoints.find((e) => e.role === "prometheus")?.url;
+  return { workDir, state, services, prometheusUrl, stop };
+}
+
+/**
+ * Ports held by some other program make a child crash-loop; better to say so before starting.
+ * Our own earlier `up` on this directory is excluded by the lock, so a busy port is a stranger.
+ */
+async function assertPortsFree(state: DesiredState): Promise<void> {
+  const busy: string[] = [];
+  for (const service of state.services) {
+    if (service.listen && (await portOpen(service.listen.port))) {
+      busy.push(`port ${service.listen.port} (${service.id}) is already in use by another program`);
+    }
+  }
+  if (busy.length > 0) {
+    throw new UserError(busy.join("\n"), {
+      hint: "stop that program (a packaged service, e.g. `systemctl stop prometheus-node-exporter`) or pick other listen_address values",
+    });
+  }
 }
 
 function withoutMissingOptionalServices(state: DesiredState, options: UpOptions): DesiredState {
@@ -171,11 +192,12 @@ export function parseEnvFile(text: string): Record<string, string> {
   return env;
 }
 
-async function waitReady(service: RunningService, timeoutMs: number): Promise<void> {
+async function waitReady(service: RunningService, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const { spec } = service;
   if (!spec.listen) return;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new UserError("interrupted while starting");
     if (await isReady(service)) return;
     await sleep(250);
   }

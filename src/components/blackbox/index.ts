@@ -10,7 +10,7 @@ import {
 import type { BinarySpec, ScrapeJob } from "../../render/desiredState.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
-import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
+import { listenClaim, listenOf, localScrapeJob, scrapeAuth, webConfigFiles } from "../shared/endpoint.js";
 import { BLACKBOX_MODULES, renderBlackboxConfig } from "./blackboxConfig.js";
 
 const CONFIG_PATH = ["exporters", "blackbox"] as const;
@@ -156,17 +156,7 @@ function probeJobs(settings: BlackboxSettings): ScrapeJob[] {
     jobName,
     metricsPath: "/probe",
     params: { module: [module] },
-    ...(settings.scrape_interval ? { scrapeInterval: settings.scrape_interval } : {}),
-    ...(settings.scrape_timeout ? { scrapeTimeout: settings.scrape_timeout } : {}),
-    ...(settings.web.tls ? { scheme: "https" as const, tlsConfig: { insecure_skip_verify: true } } : {}),
-    ...(settings.web.basic_auth
-      ? {
-          basicAuth: {
-            username: settings.web.basic_auth.username,
-            passwordFile: "/etc/prometheus/secrets/blackbox.password",
-          },
-        }
-      : {}),
+    ...scrapeAuth("blackbox", settings),
     staticConfigs: targets.map(({ target, name }) => ({ targets: [target], labels: { site: name } })),
     relabelConfigs: [
       { source_labels: ["__address__"], target_label: "__param_target" },

@@ -39,6 +39,21 @@ export function scrapePasswordPath(componentId: string): string {
   return `/etc/prometheus/secrets/${componentId}.password`;
 }
 
+/** How Prometheus reaches a protected endpoint: https and the password copy it may read. */
+export function scrapeAuth(componentId: string, settings: EndpointSettings): Partial<ScrapeJob> {
+  const { web } = settings;
+  return {
+    ...(settings.scrape_interval ? { scrapeInterval: settings.scrape_interval } : {}),
+    ...(settings.scrape_timeout ? { scrapeTimeout: settings.scrape_timeout } : {}),
+    // Loopback traffic to our own exporter: the certificate is checked by whoever exposes it
+    // beyond this host, not by the local Prometheus.
+    ...(web.tls ? { scheme: "https" as const, tlsConfig: { insecure_skip_verify: true } } : {}),
+    ...(web.basic_auth
+      ? { basicAuth: { username: web.basic_auth.username, passwordFile: scrapePasswordPath(componentId) } }
+      : {}),
+  };
+}
+
 /**
  * A scrape job for a single local endpoint. The instance label is the host's name, so that alerts
  * read "at web1" rather than "at 127.0.0.1:9100".
@@ -50,15 +65,9 @@ export function localScrapeJob(
   hostname: string,
   extra: Partial<ScrapeJob> = {},
 ): ScrapeJob {
-  const { web } = settings;
   return {
     jobName,
-    ...(settings.scrape_interval ? { scrapeInterval: settings.scrape_interval } : {}),
-    ...(settings.scrape_timeout ? { scrapeTimeout: settings.scrape_timeout } : {}),
-    ...(web.tls ? { scheme: "https" as const, tlsConfig: { insecure_skip_verify: true } } : {}),
-    ...(web.basic_auth
-      ? { basicAuth: { username: web.basic_auth.username, passwordFile: scrapePasswordPath(componentId) } }
-      : {}),
+    ...scrapeAuth(componentId, settings),
     staticConfigs: [{ targets: [reachableAddress(listenOf(settings))], labels: { instance: hostname } }],
     ...extra,
   };

@@ -99,3 +99,12 @@ export function exposureProblem(listenAddressText: string, web: WebSettings): st
   if (web.tls && web.basic_auth) return undefined;
   return `listens on ${listen.host}, beyond this host, so it needs web.tls and web.basic_auth`;
 }
+
+/** A superRefine step: an exposed endpoint without TLS and basic auth is an error at its address. */
+export function refineExposure(
+  settings: { readonly listen_address: string; readonly web: WebSettings },
+  ctx: z.RefinementCtx,
+): void {
+  const problem = exposureProblem(settings.listen_address, settings.web);
+  if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
+}

@@ -1,9 +1,10 @@
 // Alertmanager: groups, routes and delivers what Prometheus fires. Single node, no clustering.
 import { z } from "zod";
-import { endpointSettings, exposureProblem, formatListen } from "../../config/schemaParts.js";
-import type { BinarySpec } from "../../render/desiredState.js";
+import { endpointSettings, refineExposure, formatListen } from "../../config/schemaParts.js";
+
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
+import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
 import { renderAlertmanagerConfig } from "./alertmanagerConfig.js";
 
@@ -17,31 +18,25 @@ const settingsSchema = z
     /** The URL people reach Alertmanager at; used in silence links. */
     external_url: z.url().optional(),
   })
-  .superRefine((s, ctx) => {
-    const problem = exposureProblem(s.listen_address, s.web);
-    if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
-  })
+  .superRefine(refineExposure)
   .prefault({});
 
-export const alertmanagerBinary: BinarySpec = {
-  name: "prometheus-alertmanager",
-  paths: ["/usr/bin/prometheus-alertmanager", "/usr/local/bin/alertmanager"],
-  packages: { apt: "prometheus-alertmanager", dnf: "alertmanager" },
+export const alertmanagerBinary = upstreamBinary({
+  debianName: "prometheus-alertmanager",
+  upstreamName: "alertmanager",
+  dnfPackage: "alertmanager",
   minVersion: "0.25.0",
-  release: {
-    repo: "prometheus/alertmanager",
-    version: "0.27.0",
-    asset: "alertmanager-{version}.linux-{arch}.tar.gz",
-    member: "alertmanager-{version}.linux-{arch}/alertmanager",
-    installPath: "/usr/local/bin/alertmanager",
-  },
-};
+  releaseVersion: "0.27.0",
+});
 
-export const amtoolBinary: BinarySpec = {
-  name: "amtool",
-  paths: ["/usr/bin/amtool", "/usr/local/bin/amtool"],
-  packages: { apt: "prometheus-alertmanager", dnf: "alertmanager" },
-};
+export const amtoolBinary = upstreamBinary({
+  debianName: "prometheus-alertmanager",
+  upstreamName: "alertmanager",
+  member: "amtool",
+  dnfPackage: "alertmanager",
+  minVersion: "0.25.0",
+  releaseVersion: "0.27.0",
+});
 
 export const alertmanager = defineComponent({
   id: "alertmanager",

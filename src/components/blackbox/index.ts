@@ -3,13 +3,14 @@ import { z } from "zod";
 import {
   duration,
   endpointSettings,
-  exposureProblem,
+  refineExposure,
   formatListen,
   reachableAddress,
 } from "../../config/schemaParts.js";
-import type { BinarySpec, ScrapeJob } from "../../render/desiredState.js";
+import type { ScrapeJob } from "../../render/desiredState.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
+import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, scrapeAuth, webConfigFiles } from "../shared/endpoint.js";
 import { BLACKBOX_MODULES, renderBlackboxConfig } from "./blackboxConfig.js";
 
@@ -55,8 +56,7 @@ const settingsSchema = z
     probe_timeout: duration().default("10s"),
   })
   .superRefine((s, ctx) => {
-    const problem = exposureProblem(s.listen_address, s.web);
-    if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
+    refineExposure(s, ctx);
     const seen = new Set<string>();
     s.targets.forEach((t, i) => {
       if (seen.has(t.url))
@@ -67,19 +67,13 @@ const settingsSchema = z
   .prefault({});
 type BlackboxSettings = z.infer<typeof settingsSchema>;
 
-export const blackboxBinary: BinarySpec = {
-  name: "prometheus-blackbox-exporter",
-  paths: ["/usr/bin/prometheus-blackbox-exporter", "/usr/local/bin/blackbox_exporter"],
-  packages: { apt: "prometheus-blackbox-exporter", dnf: "golang-github-prometheus-blackbox-exporter" },
+export const blackboxBinary = upstreamBinary({
+  debianName: "prometheus-blackbox-exporter",
+  upstreamName: "blackbox_exporter",
+  dnfPackage: "golang-github-prometheus-blackbox-exporter",
   minVersion: "0.23.0",
-  release: {
-    repo: "prometheus/blackbox_exporter",
-    version: "0.25.0",
-    asset: "blackbox_exporter-{version}.linux-{arch}.tar.gz",
-    member: "blackbox_exporter-{version}.linux-{arch}/blackbox_exporter",
-    installPath: "/usr/local/bin/blackbox_exporter",
-  },
-};
+  releaseVersion: "0.25.0",
+});
 
 export const blackbox = defineComponent({
   id: "blackbox",

@@ -2,14 +2,15 @@
 import { z } from "zod";
 import {
   endpointSettings,
-  exposureProblem,
+  refineExposure,
   formatListen,
   secretReference,
   secretRefFrom,
 } from "../../config/schemaParts.js";
-import type { BinarySpec, FileContent } from "../../render/desiredState.js";
+import type { FileContent } from "../../render/desiredState.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
+import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
 
 const CONFIG_PATH = ["exporters", "mysql"] as const;
@@ -29,8 +30,7 @@ const settingsSchema = z
     password_env: secretReference.env,
   })
   .superRefine((s, ctx) => {
-    const problem = exposureProblem(s.listen_address, s.web);
-    if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
+    refineExposure(s, ctx);
     if (s.enabled && (s.password_file === undefined) === (s.password_env === undefined)) {
       ctx.addIssue({
         code: "custom",
@@ -42,19 +42,13 @@ const settingsSchema = z
   .prefault({});
 type MysqlSettings = z.infer<typeof settingsSchema>;
 
-export const mysqldExporterBinary: BinarySpec = {
-  name: "prometheus-mysqld-exporter",
-  paths: ["/usr/bin/prometheus-mysqld-exporter", "/usr/local/bin/mysqld_exporter"],
-  packages: { apt: "prometheus-mysqld-exporter", dnf: "golang-github-prometheus-mysqld-exporter" },
+export const mysqldExporterBinary = upstreamBinary({
+  debianName: "prometheus-mysqld-exporter",
+  upstreamName: "mysqld_exporter",
+  dnfPackage: "golang-github-prometheus-mysqld-exporter",
   minVersion: "0.14.0",
-  release: {
-    repo: "prometheus/mysqld_exporter",
-    version: "0.15.1",
-    asset: "mysqld_exporter-{version}.linux-{arch}.tar.gz",
-    member: "mysqld_exporter-{version}.linux-{arch}/mysqld_exporter",
-    installPath: "/usr/local/bin/mysqld_exporter",
-  },
-};
+  releaseVersion: "0.15.1",
+});
 
 /** The [client] section mysqld_exporter reads with --config.my-cnf (0.14 and later). */
 function myCnf(settings: MysqlSettings): FileContent {

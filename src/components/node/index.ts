@@ -1,9 +1,10 @@
 // The node exporter: CPU, memory, disks, filesystems, network and systemd units of this host.
 import { z } from "zod";
-import { endpointSettings, exposureProblem, formatListen } from "../../config/schemaParts.js";
-import type { BinarySpec } from "../../render/desiredState.js";
+import { endpointSettings, refineExposure, formatListen } from "../../config/schemaParts.js";
+
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
+import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
 
 const CONFIG_PATH = ["exporters", "node"] as const;
@@ -19,25 +20,16 @@ const settingsSchema = z
       .string()
       .default("^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"),
   })
-  .superRefine((s, ctx) => {
-    const problem = exposureProblem(s.listen_address, s.web);
-    if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
-  })
+  .superRefine(refineExposure)
   .prefault({});
 
-export const nodeExporterBinary: BinarySpec = {
-  name: "prometheus-node-exporter",
-  paths: ["/usr/bin/prometheus-node-exporter", "/usr/local/bin/node_exporter"],
-  packages: { apt: "prometheus-node-exporter", dnf: "golang-github-prometheus-node-exporter" },
+export const nodeExporterBinary = upstreamBinary({
+  debianName: "prometheus-node-exporter",
+  upstreamName: "node_exporter",
+  dnfPackage: "golang-github-prometheus-node-exporter",
   minVersion: "1.5.0",
-  release: {
-    repo: "prometheus/node_exporter",
-    version: "1.8.2",
-    asset: "node_exporter-{version}.linux-{arch}.tar.gz",
-    member: "node_exporter-{version}.linux-{arch}/node_exporter",
-    installPath: "/usr/local/bin/node_exporter",
-  },
-};
+  releaseVersion: "1.8.2",
+});
 
 export const node = defineComponent({
   id: "node",

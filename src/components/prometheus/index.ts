@@ -1,9 +1,10 @@
 // Prometheus: scrapes every job the stack contributes, evaluates rule files, sends to Alertmanager.
 import { z } from "zod";
-import { duration, endpointSettings, exposureProblem } from "../../config/schemaParts.js";
-import type { BinarySpec, ScrapeJob } from "../../render/desiredState.js";
+import { duration, endpointSettings, refineExposure } from "../../config/schemaParts.js";
+import type { ScrapeJob } from "../../render/desiredState.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
+import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
 import { formatListen } from "../../config/schemaParts.js";
 import { renderPrometheusConfig } from "./prometheusConfig.js";
@@ -39,8 +40,7 @@ const settingsSchema = z
     scrape_jobs: z.array(extraJobSchema).default([]),
   })
   .superRefine((s, ctx) => {
-    const problem = exposureProblem(s.listen_address, s.web);
-    if (problem) ctx.addIssue({ code: "custom", path: ["listen_address"], message: problem });
+    refineExposure(s, ctx);
     const seen = new Set<string>(["prometheus"]);
     s.scrape_jobs.forEach((job, i) => {
       if (seen.has(job.name)) {
@@ -56,26 +56,22 @@ const settingsSchema = z
   .prefault({});
 export type PrometheusSettings = z.infer<typeof settingsSchema>;
 
-export const prometheusBinary: BinarySpec = {
-  name: "prometheus",
-  paths: ["/usr/bin/prometheus", "/usr/local/bin/prometheus"],
-  packages: { apt: "prometheus", dnf: "prometheus" },
+export const prometheusBinary = upstreamBinary({
+  debianName: "prometheus",
+  upstreamName: "prometheus",
+  dnfPackage: "prometheus",
   minVersion: "2.42.0",
-  release: {
-    repo: "prometheus/prometheus",
-    version: "2.53.2",
-    asset: "prometheus-{version}.linux-{arch}.tar.gz",
-    member: "prometheus-{version}.linux-{arch}/prometheus",
-    installPath: "/usr/local/bin/prometheus",
-  },
-};
+  releaseVersion: "2.53.2",
+});
 
-export const promtoolBinary: BinarySpec = {
-  name: "promtool",
-  paths: ["/usr/bin/promtool", "/usr/local/bin/promtool"],
-  packages: { apt: "prometheus", dnf: "prometheus" },
+export const promtoolBinary = upstreamBinary({
+  debianName: "prometheus",
+  upstreamName: "prometheus",
+  member: "promtool",
+  dnfPackage: "prometheus",
   minVersion: "2.42.0",
-};
+  releaseVersion: "2.53.2",
+});
 
 export const prometheus = defineComponent({
   id: "prometheus",

@@ -12,11 +12,11 @@ export const duration = () =>
 const LISTEN = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
 
 /** "host:port" → Listen, or undefined when malformed. */
-export function parseListen(address: string): Listen | undefined {
+export function parseListen(address: string, options: { allowAnyPort?: boolean } = {}): Listen | undefined {
   const match = LISTEN.exec(address);
   if (!match) return undefined;
   const port = Number(match[3]);
-  if (port < 1 || port > 65535) return undefined;
+  if (port < (options.allowAnyPort ? 0 : 1) || port > 65535) return undefined;
   return { host: match[1] ?? match[2] ?? "", port };
 }
 

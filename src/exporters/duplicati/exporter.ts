@@ -1,0 +1,94 @@
+// The Duplicati exporter assembled: state loaded from disk, reports applied and persisted,
+// metrics served. Separate from main.ts so tests start it in-process.
+import { mkdirSync } from "node:fs";
+import type { Logger } from "../../lib/log.js";
+import { startExporterServer, type ExporterServer } from "../../lib/web/exporterServer.js";
+import type { WebConfig } from "../../lib/web/webConfig.js";
+import type { DuplicatiExporterConfig } from "./exporterConfig.js";
+import { createDuplicatiMetrics } from "./metrics.js";
+import { reportRoute } from "./receiver.js";
+import type { BackupReport } from "./report.js";
+import { applyReport, withKnownBackup, type ExporterState } from "./state.js";
+import { StateStore } from "./stateStore.js";
+
+export const VERSION = "0.1.0";
+
+export interface DuplicatiExporterOptions {
+  readonly listenAddress: string;
+  readonly telemetryPath: string;
+  readonly webConfig?: WebConfig;
+  readonly token: string;
+  readonly stateDir: string;
+  readonly config: DuplicatiExporterConfig;
+  readonly maxReportBytes: number;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export interface DuplicatiExporter {
+  readonly server: ExporterServer;
+  state(): ExporterState;
+  close(): Promise<void>;
+}
+
+export async function startDuplicatiExporter(options: DuplicatiExporterOptions): Promise<DuplicatiExporter> {
+  const now = options.now ?? (() => Date.now() / 1000);
+  mkdirSync(options.stateDir, { recursive: true, mode: 0o750 });
+  const store = new StateStore(options.stateDir, options.logger);
+  let state = store.load();
+  // Backups named in the config are known before their first report, so a backup that never
+  // reports is visible (and stale) rather than absent.
+  for (const backup of options.config.backups) {
+    const alreadyKnown = Object.values(state.backups).some((b) => b.backup.name === backup.name);
+    if (!alreadyKnown)
+      state = withKnownBackup(state, {
+        key: `name:${backup.name}`,
+        name: backup.name,
+        machine: "",
+        backupId: "",
+      });
+  }
+  const maxAges = new Map(options.config.backups.map((b) => [b.name, b.max_age]));
+  const { registry, self } = createDuplicatiMetrics({
+    state: () => state,
+    maxAgeSeconds: (name) => maxAges.get(name),
+    now,
+  });
+
+  const accept = (report: BackupReport): boolean => {
+    const next = applyReport(dropPlaceholder(state, report), report, now());
+    if (next === state) return false;
+    state = next;
+    try {
+      store.save(state);
+    } catch (error) {
+      self.stateWriteErrors.inc();
+      options.logger.error("could not persist state", { err: (error as Error).message });
+    }
+    return true;
+  };
+
+  const server = await startExporterServer({
+    name: "stackmon Duplicati exporter",
+    description: "Duplicati backup results, received from --send-http-* reports.",
+    version: VERSION,
+    listenAddress: options.listenAddress,
+    telemetryPath: options.telemetryPath,
+    ...(options.webConfig ? { webConfig: options.webConfig } : {}),
+    metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    routes: [reportRoute({ token: options.token, accept, metrics: self, logger: options.logger })],
+    maxBodyBytes: options.maxReportBytes,
+    logger: options.logger,
+  });
+  return { server, state: () => state, close: () => server.close() };
+}
+
+/** A configured backup first seen by name only is replaced by the same backup reporting with ids. */
+function dropPlaceholder(state: ExporterState, report: BackupReport): ExporterState {
+  const placeholder = `name:${report.backup.name}`;
+  const entry = state.backups[placeholder];
+  if (report.backup.key === placeholder || !entry || entry.last) return state;
+  const backups = { ...state.backups };
+  delete backups[placeholder];
+  return { ...state, backups };
+}

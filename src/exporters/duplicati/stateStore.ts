@@ -1,7 +1,7 @@
 // Keeps the exporter state on disk so that a restart knows every backup's last result. Writes are
 // atomic (temp file, fsync, rename) and the previous good copy is kept, so a crash mid-write or a
 // corrupt file never loses what was known.
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/atomicWrite.js";
 import type { Logger } from "../../lib/log.js";
@@ -38,8 +38,10 @@ export class StateStore {
   save(state: ExporterState): void {
     if (existsSync(this.file)) {
       try {
-        exporterStateSchema.parse(JSON.parse(readFileSync(this.file, "utf8")));
-        copyFileSync(this.file, this.backupFile);
+        const current = readFileSync(this.file, "utf8");
+        exporterStateSchema.parse(JSON.parse(current));
+        // Atomic as well: a crash while keeping the previous copy must not ruin it.
+        writeFileAtomic(this.backupFile, current, 0o640);
       } catch {
         // The current file is not good: keep the previous copy as it is.
       }

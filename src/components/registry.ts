@@ -1,9 +1,19 @@
-// Every component stackmon knows, one line each. Order is not significant: output is sorted.
+// Every component stackmon knows, one line each (kept so by prettier-ignore). Order is not
+// significant: output is sorted.
 import type { Component } from "./component.js";
 import { alertmanager } from "./alertmanager/index.js";
 import { blackbox } from "./blackbox/index.js";
+import { duplicati } from "./duplicati/index.js";
 import { mysql } from "./mysql/index.js";
 import { node } from "./node/index.js";
 import { prometheus } from "./prometheus/index.js";
 
-export const components: readonly Component[] = [prometheus, alertmanager, node, mysql, blackbox];
+// prettier-ignore
+export const components: readonly Component[] = [
+  prometheus,
+  alertmanager,
+  node,
+  mysql,
+  blackbox,
+  duplicati,
+];

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, formatIssue } from "../../config/configError.js";
+import { maskedText } from "../../render/fileContent.js";
+import { HOST_TARGET, parseStackConfig, renderStack } from "../../stack.js";
+
+const CONFIG = `
+global: {hostname: nas}
+exporters:
+  duplicati:
+    enabled: true
+    token_file: /etc/stackmon/secrets/duplicati.token
+    backups:
+      - {name: nightly-home, max_age: 26h}
+`;
+
+describe("duplicati component", () => {
+  const state = renderStack(parseStackConfig(CONFIG, "stackmon.yml", {}), HOST_TARGET);
+
+  it("scrapes the exporter every 5 minutes by default", () => {
+    const job = state.scrapeJobs.find((j) => j.jobName === "duplicati");
+    assert.equal(job?.scrapeInterval, "5m");
+    assert.deepEqual(job?.staticConfigs[0]?.targets, ["127.0.0.1:9618"]);
+  });
+
+  it("runs the exporter as its own user with its token in a 0640 file, never in argv", () => {
+    const service = state.services.find((s) => s.id === "duplicati");
+    assert.equal(service?.user, "duplicati-exporter");
+    assert.ok(service?.args.includes("--token-file=/etc/stackmon/duplicati-exporter/token"));
+    const token = state.files.find((f) => f.path === "/etc/stackmon/duplicati-exporter/token");
+    assert.equal(token?.mode, 0o640);
+    assert.equal(
+      maskedText(token?.content ?? ""),
+      "<secret: exporters.duplicati.token_file (/etc/stackmon/secrets/duplicati.token)>",
+    );
+    assert.equal(service?.hardening.memoryDenyWriteExecute, false, "Node's JIT");
+  });
+
+  it("hands the backups' maximum ages to the exporter", () => {
+    const config = state.files.find((f) => f.path === "/etc/stackmon/duplicati-exporter/config.yml");
+    assert.match(maskedText(config?.content ?? ""), /- name: nightly-home\n\s+max_age: 26h/);
+  });
+
+  it("requires a token when enabled, and rejects a backup listed twice", () => {
+    try {
+      parseStackConfig(
+        "exporters:\n  duplicati:\n    enabled: true\n    backups:\n      - {name: a, max_age: 1d}\n      - {name: a, max_age: 2d}\n",
+        "stackmon.yml",
+        {},
+      );
+      assert.fail("expected errors");
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      const lines = error.issues.map(formatIssue).join("\n");
+      assert.match(lines, /exporters\.duplicati\.token_file: set exactly one of token_file and token_env/);
+      assert.match(
+        lines,
+        /stackmon\.yml:6:16: exporters\.duplicati\.backups\[1\]\.name: backup "a" is listed twice/,
+      );
+    }
+  });
+});

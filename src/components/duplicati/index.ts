@@ -1,0 +1,144 @@
+// The Duplicati backup exporter (written here): receives Duplicati's reports, keeps the last one
+// of each backup on disk, and tells Prometheus which backups failed or are overdue.
+import { stringify } from "yaml";
+import { z } from "zod";
+import {
+  duration,
+  endpointSettings,
+  formatListen,
+  refineExposure,
+  secretReference,
+  secretRefFrom,
+} from "../../config/schemaParts.js";
+import type { BinarySpec } from "../../render/desiredState.js";
+import { defineComponent } from "../component.js";
+import { hardening } from "../shared/hardening.js";
+import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
+
+const CONFIG_PATH = ["exporters", "duplicati"] as const;
+const CONFIG_DIR = "/etc/stackmon/duplicati-exporter";
+const STATE_DIR = "/var/lib/stackmon-duplicati-exporter";
+
+const settingsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    ...endpointSettings(9618),
+    /** Backups change slowly; 5 minutes is plenty and keeps the series cheap. */
+    scrape_interval: duration().default("5m"),
+    /** The token Duplicati sends as ?token=… (it cannot send headers). */
+    token_file: secretReference.file,
+    token_env: secretReference.env,
+    /** Backups to watch even before their first report, and how old their last success may be. */
+    backups: z
+      .array(z.strictObject({ name: z.string().min(1), max_age: duration() }))
+      .default([])
+      .superRefine((backups, ctx) => {
+        const seen = new Set<string>();
+        backups.forEach((b, i) => {
+          if (seen.has(b.name))
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "name"],
+              message: `backup "${b.name}" is listed twice`,
+            });
+          seen.add(b.name);
+        });
+      }),
+  })
+  .superRefine((s, ctx) => {
+    refineExposure(s, ctx);
+    if (s.enabled && (s.token_file === undefined) === (s.token_env === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["token_file"],
+        message: "set exactly one of token_file and token_env",
+      });
+    }
+  })
+  .prefault({});
+
+export const duplicatiExporterBinary: BinarySpec = {
+  name: "stackmon-duplicati-exporter",
+  paths: ["/usr/local/bin/stackmon-duplicati-exporter"],
+  packages: {},
+  nodeEntry: "exporters/duplicati/main",
+};
+
+export const duplicati = defineComponent({
+  id: "duplicati",
+  title: "Duplicati exporter",
+  configPath: CONFIG_PATH,
+  schema: settingsSchema,
+  contribute: (settings, global) => ({
+    scrapeJobs: [localScrapeJob("duplicati", "duplicati", settings, global.hostname ?? "localhost")],
+    endpoints: [],
+    listens: [listenClaim(settings, CONFIG_PATH)],
+  }),
+  render: (settings, stack) => {
+    const token = secretRefFrom(settings.token_file, settings.token_env, [...CONFIG_PATH, "token"]);
+    if (!token) throw new Error("duplicati token reference missing after validation");
+    const tokenFile = `${CONFIG_DIR}/token`;
+    const configFile = `${CONFIG_DIR}/config.yml`;
+    const web = webConfigFiles(
+      "duplicati",
+      "duplicati-exporter",
+      settings.web,
+      CONFIG_DIR,
+      CONFIG_PATH,
+      stack,
+    );
+    const consumers = [{ service: "duplicati", onChange: "restart" as const }];
+    return {
+      files: [
+        {
+          path: configFile,
+          content: `# Rendered by stackmon from stackmon.yml.\n${stringify({ backups: settings.backups })}`,
+          mode: 0o640,
+          owner: "root",
+          group: "duplicati-exporter",
+          consumers,
+        },
+        {
+          path: tokenFile,
+          content: { template: [{ secret: token, as: "raw" }] },
+          mode: 0o640,
+          owner: "root",
+          group: "duplicati-exporter",
+          consumers,
+        },
+        ...web.files,
+      ],
+      directories: [
+        { path: CONFIG_DIR, mode: 0o750, owner: "root", group: "duplicati-exporter" },
+        { path: STATE_DIR, mode: 0o750, owner: "duplicati-exporter", group: "duplicati-exporter" },
+      ],
+      users: [
+        { name: "duplicati-exporter", group: "duplicati-exporter", supplementaryGroups: [], create: true },
+      ],
+      packages: [],
+      service: {
+        id: "duplicati",
+        unit: "stackmon-duplicati-exporter.service",
+        description: "stackmon Duplicati backup exporter",
+        user: "duplicati-exporter",
+        group: "duplicati-exporter",
+        binary: duplicatiExporterBinary,
+        args: [
+          `--web.listen-address=${formatListen(listenOf(settings))}`,
+          `--token-file=${stack.path(tokenFile)}`,
+          `--state-dir=${stack.path(STATE_DIR)}`,
+          `--config.file=${stack.path(configFile)}`,
+          ...web.args,
+        ],
+        environment: {},
+        listen: listenOf(settings),
+        readinessPath: "/",
+        scheme: settings.web.tls ? "https" : "http",
+        reload: { kind: "restart" },
+        // Node.js compiles code at run time: W^X memory would stop its JIT.
+        hardening: hardening({ memoryDenyWriteExecute: false, readWritePaths: [STATE_DIR] }),
+        after: [],
+      },
+    };
+  },
+});

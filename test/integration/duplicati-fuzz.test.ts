@@ -83,7 +83,7 @@ describe("Duplicati receiver under fuzzing", () => {
   const dirs: string[] = [];
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it("answers 10,000 malformed bodies with 2xx or 4xx, and the state stays valid", () => {
+  it("answers 10,000 malformed bodies with 2xx or 4xx, and the state stays valid", async () => {
     let state: ExporterState = EMPTY_STATE;
     const { self } = createDuplicatiMetrics({
       state: () => state,
@@ -91,9 +91,9 @@ describe("Duplicati receiver under fuzzing", () => {
       now: () => 0,
     });
     const statuses = new Map<number, number>();
-    fc.assert(
-      fc.property(body, contentType, (payload, type) => {
-        const response = handleReport(
+    await fc.assert(
+      fc.asyncProperty(body, contentType, async (payload, type) => {
+        const response = await handleReport(
           {
             token: TOKEN,
             accept: (report) => {

@@ -48,6 +48,8 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
         backupId: "",
       });
   }
+  let stateVersion = 0;
+  let cached: { version: number; at: number; body: string } | undefined;
   const maxAges = new Map(options.config.backups.map((b) => [b.name, b.max_age]));
   const { registry, self } = createDuplicatiMetrics({
     state: () => state,
@@ -55,13 +57,15 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
     now,
   });
 
-  const accept = (report: BackupReport): boolean => {
+  const accept = async (report: BackupReport): Promise<boolean> => {
     const next = applyReport(dropPlaceholder(state, report), report, now());
     if (next === state) return false;
     state = next;
+    stateVersion++;
     try {
-      store.save(state);
+      await store.save(state);
     } catch (error) {
+      // The report still counts in memory; Prometheus sees the write failure.
       self.stateWriteErrors.inc();
       options.logger.error("could not persist state", { err: (error as Error).message });
     }
@@ -75,7 +79,15 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
     listenAddress: options.listenAddress,
     telemetryPath: options.telemetryPath,
     ...(options.webConfig ? { webConfig: options.webConfig } : {}),
-    metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    metrics: async () => {
+      // Thousands of backups make a large exposition; it only changes with a report, or with
+      // time for `stale`, so it is rebuilt on a report and otherwise at most every 10 s.
+      const at = Date.now();
+      if (!cached || cached.version !== stateVersion || at - cached.at > 10_000) {
+        cached = { version: stateVersion, at, body: await registry.metrics() };
+      }
+      return { contentType: registry.contentType, body: cached.body };
+    },
     routes: [reportRoute({ token: options.token, accept, metrics: self, logger: options.logger })],
     maxBodyBytes: options.maxReportBytes,
     logger: options.logger,

@@ -9,8 +9,8 @@ import type { BackupReport } from "./report.js";
 
 export interface ReceiverDeps {
   readonly token: string;
-  /** Applies and persists a report; returns false when it was not a backup operation. */
-  readonly accept: (report: BackupReport) => boolean;
+  /** Applies and persists a report; resolves false when it was not a backup operation. */
+  readonly accept: (report: BackupReport) => boolean | Promise<boolean>;
   readonly metrics: SelfMetrics;
   readonly logger: Logger;
 }
@@ -24,12 +24,12 @@ export function tokenMatches(given: string | null, expected: string): boolean {
   return given !== null && timingSafeEqual(digest(given), digest(expected));
 }
 
-export function handleReport(
+export async function handleReport(
   deps: ReceiverDeps,
   token: string | null,
   body: Buffer,
   contentType: string | undefined,
-): RouteResponse {
+): Promise<RouteResponse> {
   if (!tokenMatches(token, deps.token)) {
     deps.metrics.reports.inc({ outcome: "unauthorized" });
     return { status: 401, body: "missing or wrong token\n" };
@@ -42,7 +42,7 @@ export function handleReport(
       return { status: 400, body: `rejected: ${outcome.reason}\n` };
     }
     const { report } = outcome;
-    if (!deps.accept(report)) {
+    if (!(await deps.accept(report))) {
       deps.metrics.reports.inc({ outcome: "ignored" });
       return { status: 200, body: `ignored: ${report.operation} is not a backup\n` };
     }

@@ -1,7 +1,8 @@
 // Keeps the exporter state on disk so that a restart knows every backup's last result. Writes are
-// atomic (temp file, fsync, rename) and the previous good copy is kept, so a crash mid-write or a
-// corrupt file never loses what was known.
-import { existsSync, readFileSync } from "node:fs";
+// atomic (temp file, fsync, rename) and the previous good copy is kept by renaming, so a crash
+// mid-write or a corrupt file never loses what was known. Concurrent reports share one write
+// (group commit): each is answered once its state is on disk.
+import { existsSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/atomicWrite.js";
 import type { Logger } from "../../lib/log.js";
@@ -9,19 +10,23 @@ import { EMPTY_STATE, exporterStateSchema, type ExporterState } from "./state.js
 
 export class StateStore {
   readonly file: string;
-  readonly backupFile: string;
+  readonly previousFile: string;
+  private pending: Promise<void> | undefined;
+  private latest: ExporterState | undefined;
+  /** True once this process wrote state.json itself: no need to re-read it before rotating. */
+  private fileIsOurs = false;
 
   constructor(
     stateDir: string,
     private readonly logger: Logger,
   ) {
     this.file = join(stateDir, "state.json");
-    this.backupFile = join(stateDir, "state.json.previous");
+    this.previousFile = join(stateDir, "state.json.previous");
   }
 
   /** The newest readable state: the file, else the previous copy, else empty. Never throws. */
   load(): ExporterState {
-    for (const path of [this.file, this.backupFile]) {
+    for (const path of [this.file, this.previousFile]) {
       if (!existsSync(path)) continue;
       try {
         return exporterStateSchema.parse(JSON.parse(readFileSync(path, "utf8")));
@@ -35,17 +40,39 @@ export class StateStore {
     return EMPTY_STATE;
   }
 
-  save(state: ExporterState): void {
-    if (existsSync(this.file)) {
-      try {
-        const current = readFileSync(this.file, "utf8");
-        exporterStateSchema.parse(JSON.parse(current));
-        // Atomic as well: a crash while keeping the previous copy must not ruin it.
-        writeFileAtomic(this.backupFile, current, 0o640);
-      } catch {
-        // The current file is not good: keep the previous copy as it is.
-      }
+  /** Resolves once `state` (or a newer one) is on disk; rejects when writing failed. */
+  save(state: ExporterState): Promise<void> {
+    this.latest = state;
+    this.pending ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.pending = undefined;
+        const snapshot = this.latest;
+        try {
+          if (snapshot) this.write(snapshot);
+          resolve();
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+    });
+    return this.pending;
+  }
+
+  private write(state: ExporterState): void {
+    // The current file becomes the previous copy only if it is good; a rename is atomic.
+    if (existsSync(this.file) && (this.fileIsOurs || this.isReadable(this.file))) {
+      renameSync(this.file, this.previousFile);
     }
     writeFileAtomic(this.file, `${JSON.stringify(state)}\n`, 0o640);
+    this.fileIsOurs = true;
+  }
+
+  private isReadable(path: string): boolean {
+    try {
+      exporterStateSchema.parse(JSON.parse(readFileSync(path, "utf8")));
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

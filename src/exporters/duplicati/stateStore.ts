@@ -51,7 +51,7 @@ export class StateStore {
           if (snapshot) this.write(snapshot);
           resolve();
         } catch (error) {
-          reject(error as Error);
+          reject(error);
         }
       });
     });

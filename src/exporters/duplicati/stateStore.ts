@@ -51,7 +51,7 @@ export class StateStore {
           if (snapshot) this.write(snapshot);
           resolve();
         } catch (error) {
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
     });

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parsePm2List } from "./parsePm2List.js";
+
+const LIST = JSON.stringify([
+  {
+    pid: 101,
+    name: "api",
+    pm_id: 0,
+    monit: { memory: 52428800, cpu: 12.5 },
+    pm2_env: {
+      name: "api",
+      namespace: "shop",
+      exec_mode: "cluster_mode",
+      status: "online",
+      pm_uptime: 1700000000000,
+      restart_time: 3,
+      unstable_restarts: 0,
+      env: { DATABASE_PASSWORD: "hunter2" },
+      DATABASE_PASSWORD: "hunter2",
+      axm_monitor: {
+        "Heap Size": { value: "32.50", unit: "MiB" },
+        "Used Heap Size": { value: "20.00", unit: "MiB" },
+        "Event Loop Latency": { value: "0.52", unit: "ms" },
+        "Event Loop Latency p95": { value: "2.10", unit: "ms" },
+        "Active handles": { value: 7 },
+        HTTP: { value: "120", unit: "req/min" },
+        "HTTP P95 Latency": { value: 35, unit: "ms" },
+      },
+    },
+  },
+  { name: "half", pm_id: 1, monit: null, pm2_env: { status: "errored" } },
+  { name: "no-id", pm2_env: {} },
+  "garbage",
+  null,
+]);
+
+describe("parsing PM2's process list", () => {
+  const snapshot = parsePm2List(JSON.parse(LIST));
+
+  it("keeps pm_id 0 and reads labels, usage, start time and restarts", () => {
+    const api = snapshot.processes[0];
+    assert.deepEqual(
+      { ...api, io: undefined },
+      {
+        pmId: 0,
+        name: "api",
+        namespace: "shop",
+        execMode: "cluster",
+        status: "online",
+        cpuPercent: 12.5,
+        memoryBytes: 52428800,
+        startTime: 1700000000,
+        restarts: 3,
+        unstableRestarts: 0,
+        io: undefined,
+      },
+    );
+  });
+
+  it("reads @pm2/io metrics into base units", () => {
+    assert.deepEqual(snapshot.processes[0]?.io, {
+      heapSizeBytes: 32.5 * 1024 * 1024,
+      heapUsedBytes: 20 * 1024 * 1024,
+      eventLoopLatencySeconds: 0.00052,
+      eventLoopLatencyP95Seconds: 0.0021,
+      activeHandles: 7,
+      httpRequestsPerMinute: 120,
+      httpP95LatencySeconds: 0.035,
+    });
+  });
+
+  it("tolerates a half-filled entry (null monit) and skips unusable ones", () => {
+    assert.deepEqual(snapshot.processes[1], {
+      pmId: 1,
+      name: "half",
+      namespace: "default",
+      execMode: "unknown",
+      status: "errored",
+      io: {},
+    });
+    assert.equal(snapshot.skipped, 3);
+  });
+
+  it("never carries environment values", () => {
+    assert.doesNotMatch(JSON.stringify(snapshot), /hunter2/);
+  });
+
+  it("rejects an answer that is not a list", () => {
+    assert.throws(() => parsePm2List({ error: "x" }), /instead of a process list/);
+    assert.throws(() => parsePm2List(null), /answered null/);
+  });
+});

@@ -65,15 +65,13 @@ const SIZE_UNITS: Record<string, number> = {
   mb: 1e6,
   gb: 1e9,
 };
-/** Time units as divisors: dividing keeps 0.52 ms at 0.00052 s exactly. */
-const TIME_UNITS: Record<string, number> = { ms: 1e3, s: 1, us: 1e6, µs: 1e6 };
+const TIME_UNITS: Record<string, number> = { ms: 1e-3, s: 1, us: 1e-6, µs: 1e-6 };
 
 function metricValue(
   monitor: Record<string, unknown>,
   name: string,
   units: Record<string, number>,
   defaultUnit: string,
-  divide = false,
 ): number | undefined {
   const entry = monitor[name];
   if (!isObject(entry)) return undefined;
@@ -82,7 +80,7 @@ function metricValue(
   const unit = typeof entry["unit"] === "string" ? entry["unit"].toLowerCase() : defaultUnit;
   const factor = units[unit] ?? units[defaultUnit];
   if (factor === undefined) return undefined;
-  return divide ? value / factor : value * factor;
+  return value * factor;
 }
 
 function ioMetrics(env: Record<string, unknown>): Pm2IoMetrics {
@@ -92,13 +90,13 @@ function ioMetrics(env: Record<string, unknown>): Pm2IoMetrics {
   const entries: [keyof Pm2IoMetrics, number | undefined][] = [
     ["heapSizeBytes", metricValue(monitor, "Heap Size", SIZE_UNITS, "mib")],
     ["heapUsedBytes", metricValue(monitor, "Used Heap Size", SIZE_UNITS, "mib")],
-    ["eventLoopLatencySeconds", metricValue(monitor, "Event Loop Latency", TIME_UNITS, "ms", true)],
-    ["eventLoopLatencyP95Seconds", metricValue(monitor, "Event Loop Latency p95", TIME_UNITS, "ms", true)],
+    ["eventLoopLatencySeconds", metricValue(monitor, "Event Loop Latency", TIME_UNITS, "ms")],
+    ["eventLoopLatencyP95Seconds", metricValue(monitor, "Event Loop Latency p95", TIME_UNITS, "ms")],
     ["activeHandles", count("Active handles")],
     ["activeRequests", count("Active requests")],
     ["httpRequestsPerMinute", count("HTTP")],
-    ["httpMeanLatencySeconds", metricValue(monitor, "HTTP Mean Latency", TIME_UNITS, "ms", true)],
-    ["httpP95LatencySeconds", metricValue(monitor, "HTTP P95 Latency", TIME_UNITS, "ms", true)],
+    ["httpMeanLatencySeconds", metricValue(monitor, "HTTP Mean Latency", TIME_UNITS, "ms")],
+    ["httpP95LatencySeconds", metricValue(monitor, "HTTP P95 Latency", TIME_UNITS, "ms")],
   ];
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
 }

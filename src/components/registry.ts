@@ -6,6 +6,7 @@ import { blackbox } from "./blackbox/index.js";
 import { duplicati } from "./duplicati/index.js";
 import { mysql } from "./mysql/index.js";
 import { node } from "./node/index.js";
+import { pm2 } from "./pm2/index.js";
 import { prometheus } from "./prometheus/index.js";
 
 // prettier-ignore
@@ -16,4 +17,5 @@ export const components: readonly Component[] = [
   mysql,
   blackbox,
   duplicati,
+  pm2,
 ];

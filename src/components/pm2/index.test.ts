@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, formatIssue } from "../../config/configError.js";
+import { maskedText } from "../../render/fileContent.js";
+import { HOST_TARGET, parseStackConfig, renderStack } from "../../stack.js";
+
+describe("pm2 component", () => {
+  const state = renderStack(
+    parseStackConfig(
+      "global: {hostname: app1}\nexporters:\n  pm2: {enabled: true, user: deploy, interval: 10s}\n",
+      "stackmon.yml",
+      {},
+    ),
+    HOST_TARGET,
+  );
+  const service = state.services.find((s) => s.id === "pm2");
+
+  it("runs as the PM2 owner against their PM2_HOME, never creating that user", () => {
+    assert.equal(service?.user, "deploy");
+    assert.ok(service?.args.includes("--pm2.home=/home/deploy/.pm2"));
+    assert.ok(service?.args.includes("--pm2.interval=10s"));
+    assert.deepEqual(state.users.find((u) => u.name === "deploy")?.create, false);
+  });
+
+  it("sees only PM2_HOME of that home, read-only", () => {
+    const unit = maskedText(
+      state.files.find((f) => f.path === "/etc/systemd/system/stackmon-pm2-exporter.service")?.content ?? "",
+    );
+    assert.match(unit, /^ProtectHome=tmpfs$/m);
+    assert.match(unit, /^BindReadOnlyPaths=\/home\/deploy\/\.pm2$/m);
+    assert.match(unit, /^MemoryDenyWriteExecute=false$/m);
+  });
+
+  it("is scraped as job pm2 on 127.0.0.1:9209", () => {
+    const job = state.scrapeJobs.find((j) => j.jobName === "pm2");
+    assert.deepEqual(job?.staticConfigs[0]?.targets, ["127.0.0.1:9209"]);
+  });
+
+  it("needs to know whose PM2 to watch", () => {
+    assert.throws(
+      () => parseStackConfig("exporters:\n  pm2:\n    enabled: true\n", "stackmon.yml", {}),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /exporters\.pm2\.user: name the user/.test(e.issues.map(formatIssue).join()),
+    );
+  });
+});

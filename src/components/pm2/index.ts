@@ -78,7 +78,8 @@ export const pm2 = defineComponent({
         binary: pm2ExporterBinary,
         args: [
           `--web.listen-address=${formatListen(listenOf(settings))}`,
-          `--pm2.home=${stack.path(pm2Home)}`,
+          // The user's own directory, outside the stack: never under the work directory.
+          `--pm2.home=${pm2Home}`,
           `--pm2.interval=${settings.interval}`,
           ...web.args,
         ],

@@ -80,6 +80,33 @@ describe("exporter web layer with TLS and basic auth", () => {
     assert.equal(ok.type, "text/plain; version=0.0.4; charset=utf-8");
   });
 
+  it("serves the exposition gzipped to clients that ask for it", async () => {
+    const { gunzipSync } = await import("node:zlib");
+    const response = await new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+      const req = request(
+        `${server.url}/metrics`,
+        {
+          rejectUnauthorized: false,
+          headers: {
+            Authorization: `Basic ${Buffer.from("prom:s3cret").toString("base64")}`,
+            "Accept-Encoding": "gzip",
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({ encoding: res.headers["content-encoding"], body: Buffer.concat(chunks) }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    assert.equal(response.encoding, "gzip");
+    assert.equal(gunzipSync(response.body).toString(), "up 1\n");
+  });
+
   it("has a landing page, 404 for unknown paths and 405 for wrong methods", async () => {
     const landing = await httpsGet(`${server.url}/`, "prom:s3cret");
     assert.equal(landing.status, 200);

@@ -9,6 +9,7 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 import bcrypt from "bcryptjs";
 import { formatListen, parseListen } from "../../config/schemaParts.js";
 import type { Logger } from "../log.js";
@@ -161,7 +162,15 @@ async function handleRequest(
   if (url.pathname === options.telemetryPath) {
     if (method !== "GET" && method !== "HEAD") return methodNotAllowed(res, "GET, HEAD");
     const exposition = await options.metrics();
-    return send(res, 200, exposition.body, exposition.contentType);
+    const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+    const body = encodedExposition(exposition.body, gzip);
+    res.statusCode = 200;
+    res.setHeader("Content-Type", exposition.contentType);
+    res.setHeader("Content-Length", body.length);
+    res.setHeader("Vary", "Accept-Encoding");
+    if (gzip) res.setHeader("Content-Encoding", "gzip");
+    res.end(body);
+    return;
   }
   if (route) {
     if (method !== route.method) return methodNotAllowed(res, route.method);
@@ -184,6 +193,19 @@ async function handleRequest(
     return send(res, 200, landingPage(options), "text/html; charset=utf-8");
   }
   return send(res, 404, "Not Found\n");
+}
+
+/**
+ * Exporters hand back the same string while nothing changed; its bytes and gzip are kept for it,
+ * so an unchanged exposition costs a scrape neither encoding nor compression. Prometheus asks for
+ * gzip, which also shrinks a large exposition about tenfold on the wire.
+ */
+let lastExposition: { text: string; plain: Buffer; gzip?: Buffer } | undefined;
+function encodedExposition(text: string, gzip: boolean): Buffer {
+  if (lastExposition?.text !== text) lastExposition = { text, plain: Buffer.from(text) };
+  if (!gzip) return lastExposition.plain;
+  lastExposition.gzip ??= gzipSync(lastExposition.plain, { level: 6 });
+  return lastExposition.gzip;
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {

@@ -60,3 +60,26 @@ describe("duplicati component", () => {
     }
   });
 });
+
+describe("duplicati component polling a server", () => {
+  it("hands the exporter the server URL and a 0640 copy of its password", () => {
+    const state = renderStack(
+      parseStackConfig(
+        `${CONFIG}    server: {url: "http://127.0.0.1:8200", password_env: DUPLICATI_PASSWORD, interval: 10m}\n`,
+        "stackmon.yml",
+        {},
+      ),
+      HOST_TARGET,
+    );
+    const config = maskedText(state.files.find((f) => f.path.endsWith("/config.yml"))?.content ?? "");
+    assert.match(config, /url: http:\/\/127\.0\.0\.1:8200/);
+    assert.match(config, /password_file: \/etc\/stackmon\/duplicati-exporter\/server\.password/);
+    assert.match(config, /interval: 10m/);
+    const password = state.files.find((f) => f.path.endsWith("/server.password"));
+    assert.equal(password?.mode, 0o640);
+    assert.equal(
+      maskedText(password?.content ?? ""),
+      "<secret: exporters.duplicati.server.password_env ($DUPLICATI_PASSWORD)>",
+    );
+  });
+});

@@ -44,6 +44,18 @@ const settingsSchema = z
           seen.add(b.name);
         });
       }),
+    /** Optional: poll a Duplicati 2.1+ server for backups that never reported and their schedules. */
+    server: z
+      .strictObject({
+        url: z.url(),
+        password_file: secretReference.file,
+        password_env: secretReference.env,
+        interval: duration().default("5m"),
+      })
+      .refine((s) => (s.password_file === undefined) !== (s.password_env === undefined), {
+        message: "set exactly one of password_file and password_env",
+      })
+      .optional(),
   })
   .superRefine((s, ctx) => {
     refineExposure(s, ctx);
@@ -88,11 +100,31 @@ export const duplicati = defineComponent({
       stack,
     );
     const consumers = [{ service: "duplicati", onChange: "restart" as const }];
+    const serverPasswordFile = `${CONFIG_DIR}/server.password`;
+    const serverPassword = settings.server
+      ? secretRefFrom(settings.server.password_file, settings.server.password_env, [
+          ...CONFIG_PATH,
+          "server",
+          "password",
+        ])
+      : undefined;
+    const exporterConfig = {
+      backups: settings.backups,
+      ...(settings.server
+        ? {
+            server: {
+              url: settings.server.url,
+              password_file: stack.path(serverPasswordFile),
+              interval: settings.server.interval,
+            },
+          }
+        : {}),
+    };
     return {
       files: [
         {
           path: configFile,
-          content: `# Rendered by stackmon from stackmon.yml.\n${stringify({ backups: settings.backups })}`,
+          content: `# Rendered by stackmon from stackmon.yml.\n${stringify(exporterConfig)}`,
           mode: 0o640,
           owner: "root",
           group: "duplicati-exporter",
@@ -106,6 +138,18 @@ export const duplicati = defineComponent({
           group: "duplicati-exporter",
           consumers,
         },
+        ...(serverPassword
+          ? [
+              {
+                path: serverPasswordFile,
+                content: { template: [{ secret: serverPassword, as: "raw" as const }] },
+                mode: 0o640,
+                owner: "root",
+                group: "duplicati-exporter",
+                consumers,
+              },
+            ]
+          : []),
         ...web.files,
       ],
       directories: [

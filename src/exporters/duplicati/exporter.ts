@@ -1,6 +1,6 @@
 // The Duplicati exporter assembled: state loaded from disk, reports applied and persisted,
 // metrics served. Separate from main.ts so tests start it in-process.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import type { Logger } from "../../lib/log.js";
 import { startExporterServer, type ExporterServer } from "../../lib/web/exporterServer.js";
 import type { WebConfig } from "../../lib/web/webConfig.js";
@@ -8,7 +8,8 @@ import type { DuplicatiExporterConfig } from "./exporterConfig.js";
 import { createDuplicatiMetrics } from "./metrics.js";
 import { reportRoute } from "./receiver.js";
 import type { BackupReport } from "./report.js";
-import { applyReport, withKnownBackup, type ExporterState } from "./state.js";
+import { DuplicatiServerClient, ServerPoller, type ServerStatus } from "./serverPoller.js";
+import { applyReport, withKnownBackup, withServerBackup, type ExporterState } from "./state.js";
 import { StateStore } from "./stateStore.js";
 
 export const VERSION = "0.1.0";
@@ -51,11 +52,28 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
   let stateVersion = 0;
   let cached: { version: number; at: number; body: string } | undefined;
   const maxAges = new Map(options.config.backups.map((b) => [b.name, b.max_age]));
+  let serverStatus: ServerStatus | undefined;
   const { registry, self } = createDuplicatiMetrics({
     state: () => state,
     maxAgeSeconds: (name) => maxAges.get(name),
     now,
+    serverStatus: () => serverStatus,
   });
+  const server = options.config.server;
+  const poller = server
+    ? new ServerPoller(
+        new DuplicatiServerClient(server.url, () => readFileSync(server.password_file, "utf8").trim()),
+        server.interval * 1000,
+        (result) => {
+          serverStatus = result.status;
+          if ("backups" in result) {
+            for (const backup of result.backups) state = withServerBackup(state, backup);
+          }
+          stateVersion++;
+        },
+        options.logger,
+      )
+    : undefined;
 
   const accept = async (report: BackupReport): Promise<boolean> => {
     const next = applyReport(dropPlaceholder(state, report), report, now());
@@ -72,7 +90,7 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
     return true;
   };
 
-  const server = await startExporterServer({
+  const httpServer = await startExporterServer({
     name: "stackmon Duplicati exporter",
     description: "Duplicati backup results, received from --send-http-* reports.",
     version: VERSION,
@@ -92,7 +110,15 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
     maxBodyBytes: options.maxReportBytes,
     logger: options.logger,
   });
-  return { server, state: () => state, close: () => server.close() };
+  poller?.start();
+  return {
+    server: httpServer,
+    state: () => state,
+    close: async () => {
+      poller?.stop();
+      await httpServer.close();
+    },
+  };
 }
 
 /** A configured backup first seen by name only is replaced by the same backup reporting with ids. */

@@ -4,6 +4,7 @@ import { Counter, Gauge, Registry } from "prom-client";
 import type { BACKEND_VALUES } from "./report.js";
 import { BYTE_SIZES, FILE_COUNTS, RESULTS } from "./report.js";
 import { isStale } from "./staleness.js";
+import type { ServerStatus } from "./serverPoller.js";
 import type { BackupState, ExporterState } from "./state.js";
 
 export interface MetricsSource {
@@ -11,6 +12,8 @@ export interface MetricsSource {
   /** Maximum age per backup name, from stackmon.yml. */
   maxAgeSeconds(name: string): number | undefined;
   now(): number;
+  /** The polled Duplicati server, when polling is configured. */
+  serverStatus?(): ServerStatus | undefined;
 }
 
 const LABELS = ["backup", "machine", "backup_id"] as const;
@@ -180,6 +183,34 @@ export function createDuplicatiMetrics(source: MetricsSource): { registry: Regis
     "duplicati_backup_quota_free_bytes",
     "Free quota of the destination, when it reports one.",
     backend("quotaFree"),
+  );
+
+  const server = (name: string, help: string, value: (s: ServerStatus) => boolean | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const status = source.serverStatus?.();
+        const v = status && value(status);
+        if (v !== undefined) this.set(v ? 1 : 0);
+      },
+    });
+  server(
+    "duplicati_server_up",
+    "1 when the last poll of the Duplicati server succeeded (polling configured).",
+    (s) => s.up,
+  );
+  server(
+    "duplicati_server_paused",
+    "1 when the Duplicati server is paused: no scheduled backup runs.",
+    (s) => s.paused,
+  );
+  server(
+    "duplicati_server_has_error",
+    "1 when the Duplicati server shows an error notification.",
+    (s) => s.hasError,
   );
 
   const self: SelfMetrics = {

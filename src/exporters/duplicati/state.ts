@@ -93,3 +93,32 @@ export function withKnownBackup(
     : { backup, runs: NO_RUNS, ...(nextScheduledRun !== undefined ? { nextScheduledRun } : {}) };
   return { version: 1, backups: { ...state.backups, [backup.key]: entry } };
 }
+
+/**
+ * What the Duplicati server says of a backup: its schedule always (the server knows best), its
+ * last success only until the backup reports itself.
+ */
+export function withServerBackup(
+  state: ExporterState,
+  backup: {
+    readonly id: string;
+    readonly name: string;
+    readonly nextScheduledRun?: number;
+    readonly lastSuccessTime?: number;
+  },
+): ExporterState {
+  const existing = Object.values(state.backups).find((b) => b.backup.name === backup.name);
+  const key = existing?.backup.key ?? `name:${backup.name}`;
+  const base: BackupState = existing ?? {
+    backup: { key, name: backup.name, machine: "", backupId: backup.id },
+    runs: NO_RUNS,
+  };
+  const entry: BackupState = {
+    ...base,
+    ...(backup.nextScheduledRun !== undefined ? { nextScheduledRun: backup.nextScheduledRun } : {}),
+    ...(base.last === undefined && backup.lastSuccessTime !== undefined
+      ? { lastSuccessTime: backup.lastSuccessTime }
+      : {}),
+  };
+  return { version: 1, backups: { ...state.backups, [key]: entry } };
+}

@@ -52,12 +52,26 @@ async function waitFor(url: string): Promise<void> {
   }
 }
 
-async function measure(exporter: ChildProcess, url: string, daemonPid: number): Promise<Result> {
+/** The daemon's own CPU per second with no exporter asking: subtracted from each exporter's share. */
+async function daemonIdleCpuPerSecond(daemonPid: number): Promise<number> {
+  const before = cpuSeconds(daemonPid);
+  const start = performance.now();
+  await new Promise((r) => setTimeout(r, 10_000));
+  return (cpuSeconds(daemonPid) - before) / ((performance.now() - start) / 1000);
+}
+
+async function measure(
+  exporter: ChildProcess,
+  url: string,
+  daemonPid: number,
+  daemonIdle: number,
+): Promise<Result> {
   await waitFor(url);
   for (let i = 0; i < 5; i++) await (await fetch(url)).text();
   const pid = exporter.pid ?? 0;
   const cpuBefore = cpuSeconds(pid);
   const daemonBefore = cpuSeconds(daemonPid);
+  const windowStart = performance.now();
   const latencies: number[] = [];
   for (let i = 0; i < SCRAPES; i++) {
     const start = performance.now();
@@ -67,7 +81,8 @@ async function measure(exporter: ChildProcess, url: string, daemonPid: number): 
     await new Promise((r) => setTimeout(r, Math.max(0, SCRAPE_EVERY_MS - took)));
   }
   const cpu = cpuSeconds(pid) - cpuBefore;
-  const daemon = cpuSeconds(daemonPid) - daemonBefore;
+  const windowSeconds = (performance.now() - windowStart) / 1000;
+  const daemon = Math.max(0, cpuSeconds(daemonPid) - daemonBefore - daemonIdle * windowSeconds);
   latencies.sort((a, b) => a - b);
   return {
     p50: percentile(latencies, 50),
@@ -95,6 +110,7 @@ async function benchN(n: number): Promise<{ ours: Result; theirs: Result }> {
     const started = spawnSync(PM2, ["start", join(dir, "ecosystem.config.js")], { env, encoding: "utf8" });
     if (started.status !== 0) throw new Error(`pm2 start failed: ${started.stderr}`);
     const daemonPid = Number(readFileSync(join(dir, "home", "pm2.pid"), "utf8").trim());
+    const daemonIdle = await daemonIdleCpuPerSecond(daemonPid);
 
     const oursPort = await freePort();
     const ours = spawn(
@@ -108,7 +124,7 @@ async function benchN(n: number): Promise<{ ours: Result; theirs: Result }> {
       ],
       { env, stdio: "ignore" },
     );
-    const oursResult = await measure(ours, `http://127.0.0.1:${oursPort}/metrics`, daemonPid);
+    const oursResult = await measure(ours, `http://127.0.0.1:${oursPort}/metrics`, daemonPid, daemonIdle);
     await stop(ours);
 
     const theirsPort = await freePort();
@@ -121,7 +137,12 @@ async function benchN(n: number): Promise<{ ours: Result; theirs: Result }> {
       },
       stdio: "ignore",
     });
-    const theirsResult = await measure(theirs, `http://127.0.0.1:${theirsPort}/metrics`, daemonPid);
+    const theirsResult = await measure(
+      theirs,
+      `http://127.0.0.1:${theirsPort}/metrics`,
+      daemonPid,
+      daemonIdle,
+    );
     await stop(theirs);
     return { ours: oursResult, theirs: theirsResult };
   } finally {

@@ -147,6 +147,42 @@ export interface ServiceSpec {
    * programs that cannot come from the distribution's own packages (Grafana).
    */
   readonly optional?: boolean;
+  /** Setup outside files that must be in place before it starts (a database user). */
+  readonly provisioning?: readonly ProvisioningStep[];
+}
+
+/**
+ * A setup step outside the file tree, such as the exporter's own database user. `apply` runs it
+ * after the files are live when its check fails or one of its input files changed; it must be
+ * idempotent. Secrets reach it on stdin only.
+ */
+export interface ProvisioningStep {
+  /** Stable id, e.g. "mysql-exporter-user". */
+  readonly id: string;
+  /** What it puts in place, for plan and progress lines. */
+  readonly description: string;
+  /** Files whose change makes the step due even when its check passes (a rotated password). */
+  readonly inputs: readonly string[];
+  /** Read-only: the step is in place when this exits 0 and its output matches `expect`. */
+  readonly check: {
+    readonly program: string;
+    readonly args: readonly string[];
+    /** A regular expression (JavaScript syntax) the output must match. */
+    readonly expect?: string;
+  };
+  readonly run: {
+    readonly program: string;
+    readonly args: readonly string[];
+    /** Fed on stdin. */
+    readonly input: readonly (string | ProvisioningSecret)[];
+  };
+}
+
+/** A secret inside a provisioning step's input, quoted for the language it is written in. */
+export interface ProvisioningSecret {
+  readonly secret: SecretRef;
+  /** As a single-quoted SQL string literal (backslash escapes enabled). */
+  readonly quote: "sql-string";
 }
 
 export interface ScrapeJob {

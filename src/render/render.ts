@@ -45,16 +45,27 @@ export function stackContext(
   };
 }
 
+/**
+ * What is known about the host that rendered files depend on, found by apply before rendering
+ * (so render stays pure): where each binary is, a package's path or a release tarball's.
+ */
+export interface HostFacts {
+  /** Binary name → absolute path of the program its unit runs. */
+  readonly executables?: Readonly<Record<string, string>>;
+}
+
 export function render(
   config: StackConfig,
   target: RenderTarget,
   components: readonly Component[],
+  facts: HostFacts = {},
 ): DesiredState {
   const enabled = enabledComponents(components, config, target);
   const stack = stackContext(config, target, enabled);
   const outputs = enabled.map(({ component, settings }) => component.render(settings, stack));
   const services = outputs.flatMap((o) => (o.service ? [o.service] : []));
-  const unitFiles = target.platform === "systemd" ? services.map((s) => unitFile(s, execPathOf(s))) : [];
+  const unitFiles =
+    target.platform === "systemd" ? services.map((s) => unitFile(s, execPathOf(s, facts))) : [];
   return {
     files: uniqueBy([...outputs.flatMap((o) => o.files), ...unitFiles], (f: FileSpec) => f.path),
     directories: uniqueBy(
@@ -75,8 +86,10 @@ export function render(
   };
 }
 
-/** Where the unit's ExecStart points: the binary's first (distribution) path. */
-export function execPathOf(service: ServiceSpec): string {
+/** Where the unit's ExecStart points: as found on the host, else the first (distribution) path. */
+export function execPathOf(service: ServiceSpec, facts: HostFacts = {}): string {
+  const found = facts.executables?.[service.binary.name];
+  if (found !== undefined) return found;
   const path = service.binary.paths[0];
   if (path === undefined) throw new Error(`service ${service.id} has a binary with no path`);
   return path;

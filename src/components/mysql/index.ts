@@ -6,8 +6,9 @@ import {
   formatListen,
   secretReference,
   secretRefFrom,
+  isLoopback,
 } from "../../config/schemaParts.js";
-import type { FileContent } from "../../render/desiredState.js";
+import type { FileContent, ProvisioningStep } from "../../render/desiredState.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -28,9 +29,28 @@ const settingsSchema = z
     user: z.string().min(1).default("stackmon_exporter"),
     password_file: secretReference.file,
     password_env: secretReference.env,
+    /**
+     * apply creates (and keeps) that user on the local server: PROCESS, REPLICATION CLIENT and
+     * SELECT, at most 3 connections. It connects as root over the socket (or root's ~/.my.cnf).
+     */
+    create_user: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {
     refineExposure(s, ctx);
+    if (s.create_user && !/^[A-Za-z0-9_.$-]{1,32}$/.test(s.user)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["user"],
+        message: "with create_user, use letters, digits and _ . $ - (at most 32)",
+      });
+    }
+    if (s.create_user && s.socket === undefined && !isLoopback(s.host)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["create_user"],
+        message: "create_user works on a server on this host: give its socket or a loopback host",
+      });
+    }
     if (s.enabled && (s.password_file === undefined) === (s.password_env === undefined)) {
       ctx.addIssue({
         code: "custom",
@@ -49,6 +69,61 @@ export const mysqldExporterBinary = upstreamBinary({
   minVersion: "0.14.0",
   releaseVersion: "0.15.1",
 });
+
+/** The exporter's accounts: over the socket (localhost) and over TCP to 127.0.0.1. */
+const ACCOUNT_HOSTS = ["localhost", "127.0.0.1"] as const;
+
+/**
+ * The exporter's least-privilege user, created or corrected as root over the local socket.
+ * Its check logs in with the exporter's own my.cnf, so it also proves the password.
+ */
+function exporterUserStep(settings: MysqlSettings, cnfPath: string): ProvisioningStep {
+  const secret = secretRefFrom(settings.password_file, settings.password_env, [...CONFIG_PATH, "password"]);
+  if (!secret) throw new Error("mysql password reference missing after validation");
+  const input: ProvisioningStep["run"]["input"][number][] = [
+    "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');\n",
+  ];
+  for (const host of ACCOUNT_HOSTS) {
+    const account = `'${settings.user}'@'${host}'`;
+    input.push(
+      `CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY `,
+      { secret, quote: "sql-string" },
+      ` WITH MAX_USER_CONNECTIONS 3;\nALTER USER ${account} IDENTIFIED BY `,
+      { secret, quote: "sql-string" },
+      ` WITH MAX_USER_CONNECTIONS 3;\nREVOKE ALL PRIVILEGES, GRANT OPTION FROM ${account};\n` +
+        `GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO ${account};\n`,
+    );
+  }
+  // MariaDB shows REPLICATION CLIENT as BINLOG MONITOR; anything beyond the three is too much.
+  const expect =
+    "^(?![\\s\\S]*ALL PRIVILEGES)(?=[\\s\\S]*\\bPROCESS\\b)(?=[\\s\\S]*\\b(?:REPLICATION CLIENT|BINLOG MONITOR)\\b)" +
+    "(?=[\\s\\S]*\\bSELECT\\b)(?=[\\s\\S]*MAX_USER_CONNECTIONS 3\\b)";
+  return {
+    id: "mysql-exporter-user",
+    description: `MySQL user ${settings.user} for the exporter (PROCESS, REPLICATION CLIENT, SELECT; 3 connections)`,
+    inputs: [cnfPath],
+    check: {
+      program: "mysql",
+      args: [
+        `--defaults-file=${cnfPath}`,
+        "--batch",
+        "--skip-column-names",
+        "--execute=SHOW GRANTS; SHOW CREATE USER CURRENT_USER()",
+      ],
+      expect,
+    },
+    run: {
+      program: "mysql",
+      args: [
+        "--protocol=socket",
+        ...(settings.socket ? [`--socket=${settings.socket}`] : []),
+        "--user=root",
+        "--batch",
+      ],
+      input,
+    },
+  };
+}
 
 /** The [client] section mysqld_exporter reads with --config.my-cnf (0.14 and later). */
 function myCnf(settings: MysqlSettings): FileContent {
@@ -113,6 +188,7 @@ export const mysql = defineComponent({
         reload: { kind: "restart" },
         hardening: hardening(),
         after: ["mariadb.service", "mysql.service"],
+        ...(settings.create_user ? { provisioning: [exporterUserStep(settings, stack.path(cnfPath))] } : {}),
       },
     };
   },

@@ -1,0 +1,52 @@
+// Whether a service came back after start, restart or reload: systemd keeps it active without
+// restarting it, and its readiness endpoint answers.
+import { reachableAddress } from "../config/schemaParts.js";
+import type { HostServices, UnitStatus } from "../host/host.js";
+import type { ServiceSpec } from "../render/desiredState.js";
+import { httpGet } from "../verify/httpProbe.js";
+
+/** Answers true once the service serves requests. */
+export type ReadinessProbe = (service: ServiceSpec) => Promise<boolean>;
+
+/**
+ * The readiness path answers with anything but a server error or 404: a 401 from a protected
+ * endpoint still proves it is up.
+ */
+export const httpReadiness: ReadinessProbe = async (service) => {
+  if (!service.listen) return true;
+  const url = `${service.scheme}://${reachableAddress(service.listen)}${service.readinessPath ?? "/"}`;
+  const response = await httpGet(url, { timeoutMs: 2000 });
+  return response !== undefined && response.status < 500 && response.status !== 404;
+};
+
+export type Readiness = { readonly ready: true } | { readonly ready: false; readonly why: string };
+
+function failing(status: UnitStatus, before: UnitStatus): string | undefined {
+  if (status.activeState === "failed") return "systemd reports it failed";
+  if (status.subState === "auto-restart" || status.restarts > before.restarts)
+    return "it exited and systemd is restarting it";
+  if (status.activeState === "inactive") return "it is not running";
+  return undefined;
+}
+
+export async function waitUntilReady(
+  services: HostServices,
+  service: ServiceSpec,
+  before: UnitStatus,
+  probe: ReadinessProbe,
+  timeoutMs: number,
+): Promise<Readiness> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await services.status(service.unit);
+    const why = failing(status, before);
+    if (why) return { ready: false, why };
+    if (status.activeState === "active" && (await probe(service))) return { ready: true };
+    if (Date.now() >= deadline)
+      return {
+        ready: false,
+        why: `it did not answer on ${service.readinessPath ?? "its port"} within ${Math.round(timeoutMs / 1000)}s`,
+      };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

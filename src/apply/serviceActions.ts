@@ -1,0 +1,129 @@
+// Carrying out the plan's service actions one unit at a time: enable, start/restart/reload, then
+// wait until it is back. A service that does not come back gets its previous files restored and
+// is restarted on them; the failure is reported by unit name.
+import type { Host, HostServices, Ownership } from "../host/host.js";
+import type { DesiredState, ServiceSpec } from "../render/desiredState.js";
+import type { ServiceAction } from "../plan/plan.js";
+import { waitUntilReady, type ReadinessProbe } from "./readiness.js";
+
+/** What a file was before apply wrote it; absent content means it did not exist. */
+export interface FileBackup {
+  readonly content?: Buffer;
+  readonly ownership?: Ownership;
+}
+
+export interface ServiceFailure {
+  readonly unit: string;
+  readonly why: string;
+  /** Files put back as they were before this apply. */
+  readonly restored: readonly string[];
+  /** Whether it runs again on the restored files. */
+  readonly recovered: boolean;
+}
+
+export interface ServiceRun {
+  readonly host: Host;
+  readonly services: HostServices;
+  readonly desired: DesiredState;
+  readonly backups: ReadonlyMap<string, FileBackup>;
+  readonly probe: ReadinessProbe;
+  readonly timeoutMs: number;
+  readonly log: (message: string, fields?: Record<string, string | number>) => void;
+  /** Called after each action is done (or given up on), to keep the pending record current. */
+  readonly done: (action: ServiceAction) => Promise<void>;
+}
+
+async function act(services: HostServices, action: ServiceAction): Promise<void> {
+  if (action.enable === true) await services.enable(action.unit);
+  if (action.enable === false) await services.disable(action.unit);
+  switch (action.run) {
+    case "start":
+      return services.start(action.unit);
+    case "restart":
+      return services.restart(action.unit);
+    case "reload":
+      return services.reload(action.unit);
+    case "stop":
+      return services.stop(action.unit);
+    case "none":
+      return;
+  }
+}
+
+/** Puts back the previous version of every file this service reads that apply changed. */
+async function restoreFiles(run: ServiceRun, service: ServiceSpec): Promise<string[]> {
+  const unitPath = `/etc/systemd/system/${service.unit}`;
+  const read = run.desired.files
+    .filter((f) => f.path === unitPath || f.consumers.some((c) => c.service === service.id))
+    .map((f) => f.path);
+  const restored: string[] = [];
+  for (const path of read) {
+    const backup = run.backups.get(path);
+    // A file new in this apply has no previous version; it stays (removing a unit would bring
+    // back the packaged one with its defaults).
+    if (!backup?.content || !backup.ownership) continue;
+    await run.host.files.write(path, backup.content, backup.ownership);
+    restored.push(path);
+  }
+  if (restored.includes(unitPath)) await run.services.daemonReload();
+  return restored;
+}
+
+export async function runServiceActions(
+  run: ServiceRun,
+  actions: readonly ServiceAction[],
+): Promise<ServiceFailure[]> {
+  const failures: ServiceFailure[] = [];
+  const byUnit = new Map(run.desired.services.map((s) => [s.unit, s]));
+  // Services that go away first: their ports may be what the others are about to take.
+  const ordered = [...actions].sort((a, b) => Number(b.run === "stop") - Number(a.run === "stop"));
+  for (const action of ordered) {
+    const service = byUnit.get(action.unit);
+    const verb = [
+      action.enable === true ? "enable" : action.enable === false ? "disable" : "",
+      action.run === "none" ? "" : action.run,
+    ]
+      .filter(Boolean)
+      .join("+");
+    run.log(`${verb} ${action.unit}`, { because: action.reasons.join("; ") });
+    const before = await run.services.status(action.unit);
+    let refused: string | undefined;
+    try {
+      await act(run.services, action);
+    } catch (error) {
+      if (!service) throw error;
+      refused = (error as Error).message.trim();
+    }
+    if (!service || action.run === "stop" || action.run === "none") {
+      await run.done(action);
+      continue;
+    }
+    const readiness = refused
+      ? { ready: false as const, why: `systemctl ${action.run} failed: ${refused}` }
+      : await waitUntilReady(run.services, service, before, run.probe, run.timeoutMs);
+    if (readiness.ready) {
+      const after = await run.services.status(action.unit);
+      run.log(`${action.unit} is ready`, { since: after.activeEnterTimestamp || "-" });
+      await run.done(action);
+      continue;
+    }
+    run.log(`${action.unit} did not come back`, { why: readiness.why });
+    const restored = await restoreFiles(run, service);
+    let recovered = false;
+    if (restored.length > 0) {
+      run.log(`restored the previous files of ${action.unit}`, { files: restored.join(",") });
+      const beforeRollback = await run.services.status(action.unit);
+      await run.services.restart(action.unit).catch(() => undefined);
+      recovered = (await waitUntilReady(run.services, service, beforeRollback, run.probe, run.timeoutMs))
+        .ready;
+      run.log(
+        recovered
+          ? `${action.unit} runs on its previous files`
+          : `${action.unit} still fails on its previous files`,
+      );
+    }
+    failures.push({ unit: action.unit, why: readiness.why, restored, recovered });
+    await run.done(action);
+  }
+  return failures;
+}

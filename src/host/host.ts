@@ -1,0 +1,128 @@
+// The machine stackmon changes, behind one interface: its files, packages, users, services and
+// commands. Plan reads through it, apply writes through it; nothing else touches a host.
+import type { PackageRepository } from "../render/desiredState.js";
+
+/** Who owns a path and with which mode; names, not numeric ids, so plans read as people think. */
+export interface Ownership {
+  readonly mode: number;
+  readonly owner: string;
+  readonly group: string;
+}
+
+export interface PathStat extends Ownership {
+  readonly kind: "file" | "directory" | "symlink" | "other";
+}
+
+/** Paths are absolute host paths ("/etc/prometheus/prometheus.yml"). */
+export interface HostFiles {
+  read(path: string): Promise<Buffer | undefined>;
+  stat(path: string): Promise<PathStat | undefined>;
+  /** Atomic: readers see the old content or the new one, never a torn file. */
+  write(path: string, content: string | Uint8Array, ownership: Ownership): Promise<void>;
+  /** Creates the directory (and missing parents) or corrects the attributes of an existing one. */
+  ensureDirectory(path: string, ownership: Ownership): Promise<void>;
+  setOwnership(path: string, ownership: Ownership): Promise<void>;
+  remove(path: string): Promise<void>;
+  /** A private, empty directory for candidate files, removed with `removeTree`. */
+  makeStagingDirectory(): Promise<string>;
+  removeTree(path: string): Promise<void>;
+  /** The path as commands run by `run` see it (differs under `--root DIR`). */
+  commandPath(path: string): string;
+  /** Whether ownership is applied and reported (not when laying files out for review). */
+  readonly managesOwnership: boolean;
+}
+
+export type PackageManager = "apt" | "dnf" | "yum";
+
+export interface HostPackages {
+  readonly manager: PackageManager;
+  /** The installed version, or undefined when not installed. */
+  installedVersion(name: string): Promise<string | undefined>;
+  /** The version an install would bring, or undefined when no repository offers it. */
+  candidateVersion(name: string): Promise<string | undefined>;
+  /** Fetch package lists (apt-get update; a no-op where the manager does it itself). */
+  refresh(): Promise<void>;
+  /**
+   * Installs the packages. Their own services are held back from starting with the packaged
+   * defaults: stackmon's units take over and start them configured.
+   */
+  install(names: readonly string[]): Promise<void>;
+  /** Whether the vendor repository is configured. */
+  hasRepository(repository: PackageRepository): Promise<boolean>;
+  addRepository(repository: PackageRepository): Promise<void>;
+}
+
+export interface UserInfo {
+  readonly name: string;
+  readonly group: string;
+  readonly supplementaryGroups: readonly string[];
+}
+
+export interface HostUsers {
+  user(name: string): Promise<UserInfo | undefined>;
+  groupExists(name: string): Promise<boolean>;
+  /** A system user with that primary group: no login shell, no home directory. */
+  createSystemUser(name: string, group: string, supplementaryGroups: readonly string[]): Promise<void>;
+  addToGroups(name: string, groups: readonly string[]): Promise<void>;
+}
+
+export interface UnitStatus {
+  /** "loaded", "not-found", ... */
+  readonly loadState: string;
+  /** "active", "inactive", "failed", "activating", ... */
+  readonly activeState: string;
+  readonly subState: string;
+  /** "enabled", "disabled", "static", ... */
+  readonly unitFileState: string;
+  /** When the unit last entered the active state; unchanged across reloads, new on restart. */
+  readonly activeEnterTimestamp: string;
+  /** How often systemd restarted it after a failure since it was last started. */
+  readonly restarts: number;
+  readonly mainPid: number;
+}
+
+export interface HostServices {
+  daemonReload(): Promise<void>;
+  status(unit: string): Promise<UnitStatus>;
+  enable(unit: string): Promise<void>;
+  disable(unit: string): Promise<void>;
+  start(unit: string): Promise<void>;
+  stop(unit: string): Promise<void>;
+  restart(unit: string): Promise<void>;
+  reload(unit: string): Promise<void>;
+}
+
+export interface CommandResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface HostCommands {
+  /** Whether `path` is a program commands can run. */
+  executable(path: string): Promise<boolean>;
+  /** Runs a program; `input` goes to its stdin (the only way a secret reaches a command). */
+  run(
+    program: string,
+    args: readonly string[],
+    options?: { readonly input?: string; readonly timeoutMs?: number },
+  ): Promise<CommandResult>;
+}
+
+/**
+ * A machine. The parts a host cannot do are absent: a directory laid out for review has files
+ * and commands, but no packages, users or services.
+ */
+export interface Host {
+  /** For messages: "this machine", "directory /tmp/review". */
+  readonly description: string;
+  readonly files: HostFiles;
+  readonly commands: HostCommands;
+  readonly packages?: HostPackages;
+  readonly users?: HostUsers;
+  readonly services?: HostServices;
+}
+
+export function formatMode(mode: number): string {
+  return `0${(mode & 0o7777).toString(8).padStart(3, "0")}`;
+}

@@ -1,0 +1,44 @@
+// The shell every exporter bin shares: flags, logger, start, clean shutdown on SIGTERM, exit codes
+// (0 help/version, 1 bad flags or failed start, 3 a bug).
+import { onShutdown, parseExporterFlags, type ExporterFlags } from "./exporterFlags.js";
+import { createLogger, isLogLevel, type Logger } from "./log.js";
+import { loadWebConfig, type WebConfig } from "./web/webConfig.js";
+
+export interface ExporterBin {
+  readonly name: string;
+  readonly version: string;
+  readonly defaultListenAddress: string;
+  readonly ownFlags: Parameters<typeof parseExporterFlags>[1]["ownFlags"];
+  /** Starts the exporter; throws an Error with a message for people when it cannot. */
+  start(
+    flags: ExporterFlags,
+    context: { logger: Logger; webConfig?: WebConfig },
+  ): Promise<{ close(): Promise<void> }>;
+}
+
+export function runExporter(bin: ExporterBin, argv: readonly string[] = process.argv.slice(2)): void {
+  const parsed = parseExporterFlags(argv, bin);
+  if (parsed.kind === "exit") {
+    (parsed.code === 0 ? console.log : console.error)(parsed.text);
+    process.exitCode = parsed.code;
+    return;
+  }
+  const { flags } = parsed;
+  const logger = createLogger(isLogLevel(flags.logLevel) ? flags.logLevel : "info");
+  const start = async () => {
+    const webConfig = flags.webConfigFile ? loadWebConfig(flags.webConfigFile) : undefined;
+    const exporter = await bin.start(flags, { logger, ...(webConfig ? { webConfig } : {}) });
+    onShutdown(async () => {
+      logger.info("shutting down");
+      await exporter.close();
+    });
+  };
+  start().catch((error: unknown) => {
+    if (error instanceof Error) {
+      logger.error("cannot start", { err: error.message });
+      process.exit(1);
+    }
+    console.error(error);
+    process.exit(3);
+  });
+}

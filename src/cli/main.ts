@@ -3,13 +3,25 @@
 import { UserError } from "../config/configError.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./command.js";
+import { applyCommand } from "./apply.js";
 import { initCommand } from "./init.js";
+import { planCommand } from "./plan.js";
 import { renderCommand } from "./render.js";
 import { schemaCommand } from "./schema.js";
 import { upCommand } from "./up.js";
 import { validateCommand } from "./validate.js";
+import { verifyCommand } from "./verify.js";
 
-const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, upCommand, schemaCommand];
+const commands: readonly Command[] = [
+  initCommand,
+  validateCommand,
+  renderCommand,
+  upCommand,
+  schemaCommand,
+  planCommand,
+  applyCommand,
+  verifyCommand,
+];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -13,30 +13,87 @@ interface ApiResponse<T> {
   error?: string;
 }
 
+/** One GET: status and body, or a thrown error when nothing answered. */
+export type HttpTransport = (
+  url: string,
+  options: { readonly timeoutMs: number; readonly headers: Record<string, string> },
+) => Promise<{ status: number; body: string }>;
+
+const fetchTransport: HttpTransport = async (url, options) => {
+  const response = await fetch(url, {
+    signal: AbortSignal.timeout(options.timeoutMs),
+    headers: options.headers,
+  });
+  return { status: response.status, body: await response.text() };
+};
+
+export interface RuleGroupHealth {
+  readonly name: string;
+  readonly file: string;
+  readonly rules: readonly { readonly name: string; readonly health: string; readonly lastError: string }[];
+}
+
 export class PrometheusClient {
+  /**
+   * @param options.headers sent with every request (basic auth of a protected Prometheus)
+   * @param options.transport how requests are made (e.g. one that accepts a self-signed certificate)
+   */
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs = 5000,
+    private readonly options: {
+      readonly headers?: Record<string, string>;
+      readonly transport?: HttpTransport;
+    } = {},
   ) {}
 
-  private async get<T>(path: string): Promise<T> {
-    const response = await fetch(new URL(path, this.baseUrl), {
-      signal: AbortSignal.timeout(this.timeoutMs),
+  private request(path: string): Promise<{ status: number; body: string }> {
+    const transport = this.options.transport ?? fetchTransport;
+    return transport(new URL(path, this.baseUrl).toString(), {
+      timeoutMs: this.timeoutMs,
+      headers: this.options.headers ?? {},
     });
-    const body = (await response.json()) as ApiResponse<T>;
-    if (body.status !== "success") throw new Error(`${path}: ${body.error ?? response.statusText}`);
+  }
+
+  private async get<T>(path: string): Promise<T> {
+    const response = await this.request(path);
+    const body = JSON.parse(response.body) as ApiResponse<T>;
+    if (body.status !== "success") throw new Error(`${path}: ${body.error ?? `HTTP ${response.status}`}`);
     return body.data;
   }
 
   async ready(): Promise<boolean> {
     try {
-      const response = await fetch(new URL("/-/ready", this.baseUrl), {
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      return response.ok;
+      const response = await this.request("/-/ready");
+      return response.status >= 200 && response.status < 300;
     } catch {
       return false;
     }
+  }
+
+  /** Loaded rule groups with each rule's health, sorted by file and group. */
+  async ruleGroups(): Promise<RuleGroupHealth[]> {
+    const data = await this.get<{
+      groups: { name: string; file: string; rules: { name: string; health: string; lastError?: string }[] }[];
+    }>("/api/v1/rules");
+    return data.groups
+      .map((g) => ({
+        name: g.name,
+        file: g.file,
+        rules: g.rules.map((r) => ({ name: r.name, health: r.health, lastError: r.lastError ?? "" })),
+      }))
+      .sort((a, b) => a.file.localeCompare(b.file) || a.name.localeCompare(b.name));
+  }
+
+  /** URLs of the Alertmanagers Prometheus currently sends to. */
+  async activeAlertmanagers(): Promise<string[]> {
+    const data = await this.get<{ activeAlertmanagers: { url: string }[] }>("/api/v1/alertmanagers");
+    return data.activeAlertmanagers.map((a) => a.url).sort();
+  }
+
+  /** The configuration Prometheus has loaded, as YAML text. */
+  async loadedConfig(): Promise<string> {
+    return (await this.get<{ yaml: string }>("/api/v1/status/config")).yaml;
   }
 
   async activeTargets(): Promise<TargetHealth[]> {

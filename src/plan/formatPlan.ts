@@ -102,3 +102,18 @@ export function summary(plan: Plan): string {
     .map(([verb, n]) => `${n} to ${verb}`);
   return `Plan: ${count("create")} to add, ${count("update")} to change, ${count("delete")} to remove; services: ${service.length ? service.join(", ") : "none touched"}.`;
 }
+
+/** What an apply did, in the plan's terms. */
+export function appliedSummary(plan: Plan): string {
+  const count = (action: string) => plan.changes.filter((c) => c.action === action).length;
+  const runs = (run: string) => plan.services.filter((s) => s.run === run).length;
+  const services = [
+    ["started", runs("start")],
+    ["restarted", runs("restart")],
+    ["reloaded", runs("reload")],
+    ["stopped", runs("stop")],
+  ]
+    .filter(([, n]) => n !== 0)
+    .map(([verb, n]) => `${n} ${verb}`);
+  return `Applied: ${count("create")} added, ${count("update")} changed, ${count("delete")} removed; services: ${services.length ? services.join(", ") : "none touched"}.`;
+}

@@ -54,7 +54,9 @@ export function renderUnit(service: ServiceSpec, execPath: string): string {
     ...(h.readWritePaths.length ? [`ReadWritePaths=${h.readWritePaths.join(" ")}`] : []),
     ...(h.readOnlyPaths.length ? [`ReadOnlyPaths=${h.readOnlyPaths.join(" ")}`] : []),
     "RemoveIPC=true",
-    "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+    // A service that reads the host's /proc and /sys widely (the node exporter) also reads its
+    // network state over netlink: without AF_NETLINK its netdev collector fails.
+    `RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX${h.procSubsetPid ? "" : " AF_NETLINK"}`,
     "RestrictNamespaces=true",
     "RestrictRealtime=true",
     "RestrictSUIDSGID=true",

@@ -91,7 +91,9 @@ function exporterUserStep(settings: MysqlSettings, cnfPath: string): Provisionin
       ` WITH MAX_USER_CONNECTIONS 3;\nALTER USER ${account} IDENTIFIED BY `,
       { secret, quote: "sql-string" },
       ` WITH MAX_USER_CONNECTIONS 3;\nREVOKE ALL PRIVILEGES, GRANT OPTION FROM ${account};\n` +
-        `GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO ${account};\n`,
+        // MariaDB 10.5.9 moved SHOW SLAVE STATUS from REPLICATION CLIENT to SLAVE MONITOR; the
+        // executable comment adds it there only (MySQL skips it), keeping the exporter's view.
+        `GRANT PROCESS, REPLICATION CLIENT, SELECT /*M!100509 , SLAVE MONITOR */ ON *.* TO ${account};\n`,
     );
   }
   // MariaDB shows REPLICATION CLIENT as BINLOG MONITOR; anything beyond the three is too much.

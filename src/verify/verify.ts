@@ -1,0 +1,252 @@
+// verify: asks the running stack, not the files, whether it works: every unit active and its
+// endpoint answering, Prometheus ready, every target up, every rule group loaded and healthy,
+// Alertmanager connected, and every endpoint protected exactly as configured.
+import { parse } from "yaml";
+import { reachableAddress } from "../config/schemaParts.js";
+import type { Host } from "../host/host.js";
+import { PrometheusClient, type HttpTransport } from "../lib/prometheusClient.js";
+import type { DesiredState, ScrapeJob, ServiceSpec } from "../render/desiredState.js";
+import { maskedText } from "../render/fileContent.js";
+import { httpGet } from "./httpProbe.js";
+
+export type CheckStatus = "ok" | "fail" | "skip";
+
+export interface Check {
+  /** What is checked, e.g. "unit prometheus.service", "target node 127.0.0.1:9100". */
+  readonly check: string;
+  readonly status: CheckStatus;
+  readonly detail: string;
+}
+
+export interface VerifyInput {
+  readonly desired: DesiredState;
+  /** For unit states; a host without systemd skips them. */
+  readonly host: Host;
+}
+
+export function allPassed(checks: readonly Check[]): boolean {
+  return checks.every((c) => c.status !== "fail");
+}
+
+const transport: HttpTransport = async (url, options) => {
+  const response = await httpGet(url, options);
+  if (!response) throw new Error(`no answer from ${url}`);
+  return response;
+};
+
+/** How Prometheus itself is reached: its endpoint, with the credentials its own scrape job uses. */
+async function prometheusClient(input: VerifyInput): Promise<PrometheusClient | undefined> {
+  const url = input.desired.endpoints.find((e) => e.role === "prometheus")?.url;
+  if (!url) return undefined;
+  const self = input.desired.scrapeJobs.find(
+    (job) => job.basicAuth && job.staticConfigs.some((sc) => sc.targets.includes(new URL(url).host)),
+  );
+  const headers: Record<string, string> = {};
+  if (self?.basicAuth) {
+    const password = (await input.host.files.read(self.basicAuth.passwordFile))
+      ?.toString("utf8")
+      .replace(/\r?\n$/, "");
+    if (password !== undefined)
+      headers["authorization"] =
+        `Basic ${Buffer.from(`${self.basicAuth.username}:${password}`).toString("base64")}`;
+  }
+  return new PrometheusClient(url, 5000, { headers, transport });
+}
+
+async function unitChecks(input: VerifyInput): Promise<Check[]> {
+  const services = input.host.services;
+  const checks: Check[] = [];
+  for (const service of input.desired.services) {
+    const name = `service ${service.unit}`;
+    if (services) {
+      const status = await services.status(service.unit);
+      if (status.activeState !== "active") {
+        checks.push({ check: name, status: "fail", detail: `${status.activeState} (${status.subState})` });
+        continue;
+      }
+    }
+    if (!service.listen) {
+      checks.push({ check: name, status: "ok", detail: "active" });
+      continue;
+    }
+    const url = `${service.scheme}://${reachableAddress(service.listen)}${service.readinessPath ?? "/"}`;
+    const response = await httpGet(url);
+    const answers = response !== undefined && response.status < 500 && response.status !== 404;
+    checks.push({
+      check: name,
+      status: answers ? "ok" : "fail",
+      detail: answers
+        ? `${services ? "active, " : ""}${url} answers ${response.status}`
+        : `${url} ${response ? `answers ${response.status}` : "does not answer"}`,
+    });
+  }
+  return checks;
+}
+
+async function targetChecks(client: PrometheusClient): Promise<Check[]> {
+  const targets = await client.activeTargets();
+  if (targets.length === 0)
+    return [{ check: "targets", status: "fail", detail: "Prometheus has no targets" }];
+  return targets.map((t) => ({
+    check: `target ${t.job} ${t.instance}`,
+    status: t.health === "up" ? "ok" : "fail",
+    detail: t.health === "up" ? "up" : `${t.health}${t.lastError ? `: ${t.lastError}` : ""}`,
+  }));
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[^/]*")
+    .replace(/\?/g, "[^/]");
+  return new RegExp(`^${escaped}$`);
+}
+
+/** Rule groups in the files Prometheus's loaded config names, as the desired state has them. */
+function expectedRuleGroups(desired: DesiredState, ruleFiles: readonly string[]): string[] {
+  const patterns = ruleFiles.map(globToRegExp);
+  return desired.files
+    .filter((f) => patterns.some((p) => p.test(f.path)))
+    .flatMap((f) => {
+      const document = parse(maskedText(f.content)) as { groups?: { name?: unknown }[] } | null;
+      return (document?.groups ?? []).flatMap((g) => (typeof g.name === "string" ? [g.name] : []));
+    })
+    .sort();
+}
+
+async function ruleChecks(client: PrometheusClient, desired: DesiredState): Promise<Check[]> {
+  const config = parse(await client.loadedConfig()) as { rule_files?: string[] } | null;
+  const expected = expectedRuleGroups(desired, config?.rule_files ?? []);
+  const loaded = await client.ruleGroups();
+  const loadedNames = new Set(loaded.map((g) => g.name));
+  const missing = expected.filter((name) => !loadedNames.has(name));
+  const unhealthy = loaded.flatMap((g) =>
+    g.rules.filter((r) => r.health === "err").map((r) => `${g.name}/${r.name}: ${r.lastError}`),
+  );
+  const ruleCount = loaded.reduce((n, g) => n + g.rules.length, 0);
+  if (expected.length === 0 && loaded.length === 0)
+    return [{ check: "rules", status: "skip", detail: "no rule files in the stack" }];
+  if (missing.length > 0)
+    return [{ check: "rules", status: "fail", detail: `not loaded: ${missing.join(", ")}` }];
+  if (unhealthy.length > 0)
+    return [{ check: "rules", status: "fail", detail: `failing: ${unhealthy.join("; ")}` }];
+  return [
+    {
+      check: "rules",
+      status: "ok",
+      detail: `${loaded.length} groups, ${ruleCount} rules loaded and healthy`,
+    },
+  ];
+}
+
+async function alertmanagerChecks(client: PrometheusClient, desired: DesiredState): Promise<Check[]> {
+  const wanted = desired.endpoints.filter((e) => e.role === "alertmanager");
+  if (wanted.length === 0) return [];
+  const active = await client.activeAlertmanagers();
+  return wanted.map((endpoint) => {
+    const host = new URL(endpoint.url).host;
+    const connected = active.some((url) => new URL(url).host === host);
+    return {
+      check: `alertmanager ${host}`,
+      status: connected ? "ok" : "fail",
+      detail: connected
+        ? "Prometheus sends alerts to it"
+        : `Prometheus sends to: ${active.join(", ") || "nothing"}`,
+    };
+  });
+}
+
+/** The address a job actually scrapes for a target (a relabelled __address__ for probes). */
+function scrapedAddresses(job: ScrapeJob): string[] {
+  const replaced = job.relabelConfigs?.find((r) => r["target_label"] === "__address__")?.["replacement"];
+  if (typeof replaced === "string") return [replaced];
+  return job.staticConfigs.flatMap((sc) => sc.targets);
+}
+
+/**
+ * An endpoint Prometheus scrapes with basic auth must refuse a request without credentials
+ * (401); one it scrapes without must be open. Anything else means the config and the running
+ * service disagree.
+ */
+async function protectionChecks(desired: DesiredState): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const service of desired.services.filter(
+    (s): s is ServiceSpec & { listen: NonNullable<ServiceSpec["listen"]> } => s.listen !== undefined,
+  )) {
+    const address = reachableAddress(service.listen);
+    const job = desired.scrapeJobs.find(
+      (j) => j.metricsPath === undefined && scrapedAddresses(j).includes(address),
+    );
+    if (!job) continue;
+    const url = `${service.scheme}://${address}/metrics`;
+    const response = await httpGet(url);
+    const protectedByConfig = job.basicAuth !== undefined;
+    const name = `endpoint ${service.id} ${address}`;
+    if (!response) {
+      checks.push({ check: name, status: "fail", detail: `${url} does not answer` });
+    } else if (protectedByConfig) {
+      checks.push({
+        check: name,
+        status: response.status === 401 ? "ok" : "fail",
+        detail:
+          response.status === 401
+            ? `refuses a request without credentials (401)${service.scheme === "https" ? ", TLS" : ""}`
+            : `answers ${response.status} without credentials: basic auth is not in force`,
+      });
+    } else {
+      checks.push({
+        check: name,
+        status: response.status === 200 ? "ok" : "fail",
+        detail: response.status === 200 ? "open, as configured" : `answers ${response.status}`,
+      });
+    }
+  }
+  return checks;
+}
+
+/** Runs every check; a check that cannot run is a failure that says why. */
+export async function verifyStack(input: VerifyInput): Promise<Check[]> {
+  const checks: Check[] = [...(await unitChecks(input))];
+  const client = await prometheusClient(input);
+  if (client) {
+    const ready = await client.ready();
+    checks.push({
+      check: "prometheus ready",
+      status: ready ? "ok" : "fail",
+      detail: ready ? client.baseUrl : `${client.baseUrl}/-/ready does not answer 200`,
+    });
+    if (ready) {
+      for (const [name, part] of [
+        ["targets", () => targetChecks(client)],
+        ["rules", () => ruleChecks(client, input.desired)],
+        ["alertmanager", () => alertmanagerChecks(client, input.desired)],
+      ] as const) {
+        try {
+          checks.push(...(await part()));
+        } catch (error) {
+          checks.push({ check: name, status: "fail", detail: (error as Error).message });
+        }
+      }
+    }
+  }
+  checks.push(...(await protectionChecks(input.desired)));
+  return checks;
+}
+
+/** Checks as a table for people: CHECK STATUS DETAIL. */
+export function formatChecks(checks: readonly Check[]): string {
+  const rows = [
+    ["CHECK", "STATUS", "DETAIL"],
+    ...checks.map((c) => [c.check, c.status.toUpperCase(), c.detail]),
+  ];
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  const lines = rows.map((r) =>
+    `${(r[0] ?? "").padEnd(widths[0] ?? 0)}  ${(r[1] ?? "").padEnd(widths[1] ?? 0)}  ${r[2] ?? ""}`.trimEnd(),
+  );
+  const failed = checks.filter((c) => c.status === "fail").length;
+  lines.push(
+    "",
+    failed === 0 ? `All ${checks.length} checks passed.` : `${failed} of ${checks.length} checks failed.`,
+  );
+  return lines.join("\n");
+}

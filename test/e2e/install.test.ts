@@ -1,0 +1,332 @@
+// From nothing to a verified, hardened stack on a freshly booted Debian 12, the way a person
+// would do it: install.sh fetched from its URL and piped to bash. Then the properties that make
+// it safe to run again: no-op re-apply, reload vs restart, hardening scores, refused candidates,
+// rollback, and convergence after a SIGKILL.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parseStackConfig, renderStack, HOST_TARGET } from "../../src/stack.js";
+import { freePorts } from "../helpers/ports.js";
+import { nodeTarball, packStackmon } from "./artifacts.js";
+import { cannotBootReason, Container } from "./container.js";
+import { E2E_CACHE_DIR, ensureDebianRootfs } from "./debianRootfs.js";
+import { startProjectServer, type ProjectServer } from "./projectServer.js";
+
+const skipReason = cannotBootReason();
+if (skipReason)
+  console.log(`e2e suite skipped: this machine cannot boot the Debian container (${skipReason})`);
+
+const CONFIG_PATH = "/etc/stackmon/stackmon.yml";
+const NODE_PASSWORD = "e2e-node-exporter-password";
+const MYSQL_PASSWORD = "e2e-mysql 'quoted' \\ password";
+
+interface Ports {
+  readonly prometheus: number;
+  readonly alertmanager: number;
+  readonly node: number;
+  readonly blackbox: number;
+  readonly mysql: number;
+}
+
+/** The container's stack, on free loopback ports (it shares this host's network). */
+function stackConfig(
+  ports: Ports,
+  server: ProjectServer,
+  extra: { site?: string; prometheus?: string; blackboxListen?: number } = {},
+): string {
+  return `global:
+  hostname: e2e
+  scrape_interval: 5s
+  scrape_timeout: 4s
+  evaluation_interval: 5s
+prometheus:
+  listen_address: 127.0.0.1:${ports.prometheus}
+${extra.prometheus ?? ""}
+alertmanager:
+  listen_address: 127.0.0.1:${ports.alertmanager}
+exporters:
+  node:
+    listen_address: 127.0.0.1:${ports.node}
+    web:
+      basic_auth: {username: prometheus, password_file: /etc/stackmon/secrets/node.password}
+  blackbox:
+    listen_address: 127.0.0.1:${extra.blackboxListen ?? ports.blackbox}
+    targets:
+      - {url: "${server.url(extra.site ?? "/health")}", name: project}
+  mysql:
+    enabled: true
+    listen_address: 127.0.0.1:${ports.mysql}
+    socket: /run/mysqld/mysqld.sock
+    create_user: true
+    password_file: /etc/stackmon/secrets/mysql-exporter.password
+`;
+}
+
+describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false }, () => {
+  let container: Container;
+  let server: ProjectServer;
+  let ports: Ports;
+  let units: string[];
+  let work: string;
+  /** What commands inside need to reach the npm registry the way this host does. */
+  let trust: Record<string, string> = {};
+
+  const stackmon = (args: readonly string[], timeoutMs = 300_000) =>
+    container.exec("/usr/local/bin/stackmon", args, { timeoutMs });
+
+  const setConfig = async (text: string) => container.writeFile(CONFIG_PATH, text, "0640");
+
+  const timestamps = async (): Promise<Record<string, string>> => {
+    const out: Record<string, string> = {};
+    for (const unit of units)
+      out[unit] = (
+        await container.run("systemctl", ["show", "-p", "ActiveEnterTimestamp", "--value", unit])
+      ).trim();
+    return out;
+  };
+
+  const prometheusTargets = async (): Promise<string[]> => {
+    const body = await container.run("curl", [
+      "-fsS",
+      `http://127.0.0.1:${ports.prometheus}/api/v1/targets?state=active`,
+    ]);
+    const data = JSON.parse(body) as { data: { activeTargets: { labels: Record<string, string> }[] } };
+    return data.data.activeTargets.map((t) => t.labels["instance"] ?? "").sort();
+  };
+
+  const journal = async (unit: string) =>
+    (await container.exec("journalctl", ["-u", unit, "-n", "30", "--no-pager"])).stdout;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), "stackmon-e2e-"));
+    const rootfs = ensureDebianRootfs((line) => console.log(`rootfs: ${line}`));
+    server = await startProjectServer();
+    const [prometheus, alertmanager, node, blackbox, mysql] = await freePorts(5);
+    ports = {
+      prometheus: prometheus!,
+      alertmanager: alertmanager!,
+      node: node!,
+      blackbox: blackbox!,
+      mysql: mysql!,
+    };
+    server.file("/install.sh", join(process.cwd(), "install.sh"));
+    server.file("/stackmon.tgz", packStackmon(work));
+    server.file("/node-linux.tar", nodeTarball());
+    server.text("/health", "ok\n");
+    server.text("/health2", "ok\n");
+    const config = stackConfig(ports, server);
+    server.text("/stackmon.yml", config);
+    units = renderStack(parseStackConfig(config, "stackmon.yml", {}), HOST_TARGET).services.map(
+      (s) => s.unit,
+    );
+
+    for (const dir of ["apt-archives/partial", "npm-cache"])
+      mkdirSync(join(E2E_CACHE_DIR, dir), { recursive: true });
+    container = await Container.boot({
+      rootfs,
+      name: `stackmon-e2e-${process.pid}`,
+      logDir: work,
+      // Downloads are kept between runs; what gets installed is decided afresh each time.
+      binds: [
+        `${E2E_CACHE_DIR}/apt-archives:/var/cache/apt/archives`,
+        `${E2E_CACHE_DIR}/npm-cache:/root/.npm`,
+      ],
+    });
+    trust = await container.trustHostCertificates();
+    await container.writeFile("/etc/stackmon/secrets/node.password", `${NODE_PASSWORD}\n`, "0600");
+    await container.writeFile("/etc/stackmon/secrets/mysql-exporter.password", `${MYSQL_PASSWORD}\n`, "0600");
+  });
+
+  after(async () => {
+    await container?.stop();
+    await server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("curl | bash from the URL: every unit active and verify green", async () => {
+    const install = await container.exec(
+      "sh",
+      [
+        "-c",
+        `curl -fsSL ${server.url("/install.sh")} | bash -s -- --config ${server.url("/stackmon.yml")} ` +
+          `--package ${server.url("/stackmon.tgz")} --node ${server.url("/node-linux.tar")}`,
+      ],
+      { timeoutMs: 900_000, env: trust },
+    );
+    const output = `${install.stdout}\n${install.stderr}`;
+    if (install.status !== 0) {
+      for (const unit of units) console.log(await journal(unit));
+    }
+    assert.equal(install.status, 0, output);
+    assert.match(output, /All \d+ checks passed/);
+
+    for (const unit of units)
+      assert.equal((await container.exec("systemctl", ["is-active", unit])).stdout.trim(), "active", unit);
+    const verify = await stackmon(["verify", "-c", CONFIG_PATH, "--json"]);
+    assert.equal(verify.status, 0, verify.stdout);
+    const checks = (
+      JSON.parse(verify.stdout) as { checks: { check: string; status: string; detail: string }[] }
+    ).checks;
+    const node = checks.find((c) => c.check.startsWith("endpoint node "));
+    assert.match(
+      node?.detail ?? "",
+      /401/,
+      "the protected node exporter refuses requests without credentials",
+    );
+    const targets = checks.filter((c) => c.check.startsWith("target "));
+    assert.ok(targets.length >= 6 && targets.every((t) => t.status === "ok"), JSON.stringify(targets));
+
+    // Debian's postinst would start its services on every interface; ours listen on loopback only.
+    const listening = await container.run("ss", ["-ltnpH"]);
+    const ours = listening.split("\n").filter((line) => line.includes("users:(("));
+    assert.ok(ours.length >= units.length, listening);
+    for (const line of ours)
+      assert.doesNotMatch(line, /\s(0\.0\.0\.0|\*|\[::\]):\d+\s/, `bound beyond loopback: ${line}`);
+
+    const grants = await container.run("mysql", [
+      "-N",
+      "-e",
+      "SHOW GRANTS FOR 'stackmon_exporter'@'localhost'",
+    ]);
+    assert.match(grants, /GRANT SELECT, PROCESS, BINLOG MONITOR ON \*\.\*/);
+    assert.match(grants, /MAX_USER_CONNECTIONS 3/);
+  });
+
+  it("a second apply (and a second install.sh) reports zero changes and restarts nothing", async () => {
+    const before = await timestamps();
+    const plan = await stackmon(["plan", "-c", CONFIG_PATH]);
+    assert.equal(plan.status, 0, plan.stdout);
+    assert.match(plan.stdout, /No changes/);
+    const again = await stackmon(["apply", "-c", CONFIG_PATH]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /No changes/);
+    const reinstall = await container.exec(
+      "sh",
+      ["-c", `curl -fsSL ${server.url("/install.sh")} | bash -s -- --package ${server.url("/stackmon.tgz")}`],
+      { timeoutMs: 300_000, env: trust },
+    );
+    assert.equal(reinstall.status, 0, reinstall.stderr);
+    assert.deepEqual(await timestamps(), before);
+  });
+
+  it("changing one blackbox target reloads Prometheus only", async () => {
+    const before = await timestamps();
+    await setConfig(stackConfig(ports, server, { site: "/health2" }));
+    const plan = await stackmon(["plan", "-c", CONFIG_PATH, "--json"]);
+    assert.equal(plan.status, 2);
+    const planned = JSON.parse(plan.stdout) as { services: { unit: string; run: string }[] };
+    assert.deepEqual(
+      planned.services.map((s) => [s.unit, s.run]),
+      [["prometheus.service", "reload"]],
+    );
+    const applied = await stackmon(["apply", "-c", CONFIG_PATH]);
+    assert.equal(applied.status, 0, applied.stderr);
+    assert.deepEqual(await timestamps(), before, "a reload keeps every unit's ActiveEnterTimestamp");
+    const targets = await prometheusTargets();
+    assert.ok(
+      targets.includes(server.url("/health2")) && !targets.includes(server.url("/health")),
+      targets.join(" "),
+    );
+  });
+
+  it("systemd-analyze security: every unit stackmon manages scores at most 2.0", async () => {
+    const rows: string[][] = [["UNIT", "STACKMON", "DEBIAN'S OWN"]];
+    const exposures: [string, number][] = [];
+    for (const unit of units) {
+      const ours = await container.run("systemd-analyze", ["security", "--no-pager", unit]);
+      const score = Number(/Overall exposure level for \S+: ([\d.]+)/.exec(ours)?.[1]);
+      const packaged = await container.exec("systemd-analyze", [
+        "security",
+        "--no-pager",
+        "--offline=true",
+        `/lib/systemd/system/${unit}`,
+      ]);
+      const theirs = /Overall exposure level for \S+: ([\d.]+)/.exec(packaged.stdout)?.[1] ?? "-";
+      rows.push([unit, score.toFixed(1), theirs]);
+      exposures.push([unit, score]);
+    }
+    const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+    console.log(
+      rows.map((r) => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]}`).join("\n"),
+    );
+    for (const [unit, score] of exposures) assert.ok(score <= 2.0, `${unit} scores ${score}`);
+  });
+
+  it("a candidate the real tool rejects is refused and the live config stays untouched", async () => {
+    const live = await container.readFile("/etc/prometheus/prometheus.yml");
+    const before = await timestamps();
+    await setConfig(
+      stackConfig(ports, server, {
+        site: "/health2",
+        prometheus:
+          "  scrape_jobs:\n    - {name: broken, targets: ['127.0.0.1:1'], scrape_interval: 5s, scrape_timeout: 10s}\n",
+      }),
+    );
+    const applied = await stackmon(["apply", "-c", CONFIG_PATH]);
+    assert.equal(applied.status, 1);
+    assert.match(applied.stderr, /\/etc\/prometheus\/prometheus\.yml was rejected by promtool/);
+    assert.equal(await container.readFile("/etc/prometheus/prometheus.yml"), live);
+    assert.deepEqual(await timestamps(), before);
+    await setConfig(stackConfig(ports, server, { site: "/health2" }));
+  });
+
+  it("a service that does not come back gets its previous files back, and apply names it", async () => {
+    // The new port is held by another program (this project's server, on the shared network).
+    await setConfig(stackConfig(ports, server, { site: "/health2", blackboxListen: server.port }));
+    const applied = await stackmon(["apply", "-c", CONFIG_PATH, "--wait", "30s"]);
+    assert.equal(applied.status, 1, applied.stdout);
+    assert.match(
+      applied.stderr,
+      /prometheus-blackbox-exporter\.service did not come back: .*previous files were restored/,
+    );
+    const unit = await container.readFile("/etc/systemd/system/prometheus-blackbox-exporter.service");
+    assert.match(unit, new RegExp(`127\\.0\\.0\\.1:${ports.blackbox}`));
+    assert.equal(
+      (
+        await container.exec("systemctl", ["is-active", "prometheus-blackbox-exporter.service"])
+      ).stdout.trim(),
+      "active",
+    );
+    await setConfig(stackConfig(ports, server, { site: "/health2" }));
+    assert.equal((await stackmon(["apply", "-c", CONFIG_PATH])).status, 0);
+  });
+
+  it("apply killed with SIGKILL midway, then run again, converges", async () => {
+    await setConfig(stackConfig(ports, server, { site: "/health", prometheus: "  retention: 10d\n" }));
+    const child = container.start("/usr/local/bin/stackmon", ["apply", "-c", CONFIG_PATH]);
+    let output = "";
+    const killed = new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/stackmon: (updated|created) path=/.test(output)) {
+          child.stderr?.off("data", onData);
+          container
+            .run("sh", ["-c", "kill -9 $(cat /var/lib/stackmon/apply.lock)"])
+            .then(() => resolve(), reject);
+        }
+      };
+      child.stderr?.on("data", onData);
+      child.once("exit", () => reject(new Error(`apply finished before it could be killed:\n${output}`)));
+    });
+    await killed;
+    await new Promise((r) => child.once("exit", r));
+    console.log(`apply was killed after:\n${output.trim().split("\n").slice(-3).join("\n")}`);
+
+    const rerun = await stackmon(["apply", "-c", CONFIG_PATH]);
+    assert.equal(rerun.status, 0, rerun.stderr);
+    const plan = await stackmon(["plan", "-c", CONFIG_PATH]);
+    assert.equal(plan.status, 0, plan.stdout);
+    const pid = (
+      await container.run("systemctl", ["show", "-p", "MainPID", "--value", "prometheus.service"])
+    ).trim();
+    assert.match(
+      await container.run("cat", [`/proc/${pid}/cmdline`]),
+      /--storage\.tsdb\.retention\.time=10d/,
+    );
+    assert.ok((await prometheusTargets()).includes(server.url("/health")));
+    const verify = await stackmon(["verify", "-c", CONFIG_PATH, "--wait", "60s"]);
+    assert.equal(verify.status, 0, verify.stdout);
+  });
+});

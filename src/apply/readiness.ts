@@ -21,32 +21,43 @@ export const httpReadiness: ReadinessProbe = async (service) => {
 
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly why: string };
 
-function failing(status: UnitStatus, before: UnitStatus): string | undefined {
+function failing(status: UnitStatus, baseline: UnitStatus): string | undefined {
   if (status.activeState === "failed") return "systemd reports it failed";
-  if (status.subState === "auto-restart" || status.restarts > before.restarts)
+  const replaced = baseline.mainPid !== 0 && status.mainPid !== 0 && status.mainPid !== baseline.mainPid;
+  if (status.subState === "auto-restart" || status.restarts > baseline.restarts || replaced)
     return "it exited and systemd is restarting it";
   if (status.activeState === "inactive") return "it is not running";
   return undefined;
 }
 
+/**
+ * Waits, right after a start, restart or reload, until the unit is active and `probe` says it
+ * serves; without a probe (its previous files may listen elsewhere), until it has stayed up for
+ * `settleMs`. A unit that exits or gets restarted by systemd meanwhile has not come back.
+ */
 export async function waitUntilReady(
   services: HostServices,
   service: ServiceSpec,
-  before: UnitStatus,
-  probe: ReadinessProbe,
+  probe: ReadinessProbe | undefined,
   timeoutMs: number,
+  settleMs = 2000,
 ): Promise<Readiness> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const baseline = await services.status(service.unit);
   for (;;) {
     const status = await services.status(service.unit);
-    const why = failing(status, before);
+    const why = failing(status, baseline);
     if (why) return { ready: false, why };
-    if (status.activeState === "active" && (await probe(service))) return { ready: true };
-    if (Date.now() >= deadline)
+    if (status.activeState === "active") {
+      const settled = Date.now() - started >= Math.min(settleMs, timeoutMs);
+      if (probe ? await probe(service) : settled) return { ready: true };
+    }
+    if (Date.now() - started >= timeoutMs) {
       return {
         ready: false,
         why: `it did not answer on ${service.readinessPath ?? "its port"} within ${Math.round(timeoutMs / 1000)}s`,
       };
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -20,6 +20,7 @@ node_source=""
 verify_wait="120s"
 apply_args=()
 skip_verify=0
+skip_apply=0
 
 usage() {
   cat <<'EOF'
@@ -34,6 +35,7 @@ Usage: install.sh --config PATH|URL [options]
   --release-mirror URL     where upstream release tarballs come from (passed to apply)
   --verify-wait DURATION   how long verify waits for every check to pass (default 120s)
   --no-verify              apply only
+  --no-apply               install Node.js, stackmon and the config only (then: stackmon plan)
   -h, --help               this help
 EOF
 }
@@ -52,6 +54,7 @@ while [ $# -gt 0 ]; do
     --release-mirror) apply_args+=(--release-mirror "${2:?--release-mirror needs a value}"); shift 2 ;;
     --verify-wait) verify_wait=${2:?--verify-wait needs a value}; shift 2 ;;
     --no-verify) skip_verify=1; shift ;;
+    --no-apply) skip_apply=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option $1" ;;
   esac
@@ -207,6 +210,10 @@ fi
 /usr/local/bin/stackmon validate -c "$CONFIG_TARGET"
 
 # --- Apply, then ask the running stack ---------------------------------------------------------
+if [ "$skip_apply" -eq 1 ]; then
+  say "installed; see what apply would do with: stackmon plan -c $CONFIG_TARGET"
+  exit 0
+fi
 /usr/local/bin/stackmon apply -c "$CONFIG_TARGET" ${apply_args[@]+"${apply_args[@]}"}
 if [ "$skip_verify" -eq 0 ]; then
   /usr/local/bin/stackmon verify -c "$CONFIG_TARGET" --wait "$verify_wait"

@@ -4,7 +4,7 @@ import { UserError } from "../config/configError.js";
 import { localHost } from "../host/localHost.js";
 import { parseDuration } from "../lib/duration.js";
 import { HOST_TARGET, loadStackConfig, renderStack } from "../stack.js";
-import { allPassed, formatChecks, verifyStack, type Check } from "../verify/verify.js";
+import { allPassed, concluded, formatChecks, settled, verifyStack, type Check } from "../verify/verify.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
@@ -35,10 +35,11 @@ ${CONFIG_FLAG_HELP}
     const host = localHost();
     const deadline = Date.now() + waitMs;
     let checks: Check[] = await verifyStack({ desired, host });
-    while (!allPassed(checks) && Date.now() < deadline) {
+    while (!settled(checks) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 2000));
       checks = await verifyStack({ desired, host });
     }
+    checks = concluded(checks);
     const passed = allPassed(checks);
     console.log(
       args.values["json"] === true ? JSON.stringify({ passed, checks }, null, 2) : formatChecks(checks),

@@ -9,7 +9,8 @@ import type { DesiredState, ScrapeJob, ServiceSpec } from "../render/desiredStat
 import { maskedText } from "../render/fileContent.js";
 import { httpGet } from "./httpProbe.js";
 
-export type CheckStatus = "ok" | "fail" | "skip";
+/** "pending": not decided yet (a target before its first scrape); waiting may settle it. */
+export type CheckStatus = "ok" | "fail" | "skip" | "pending";
 
 export interface Check {
   /** What is checked, e.g. "unit prometheus.service", "target node 127.0.0.1:9100". */
@@ -26,6 +27,16 @@ export interface VerifyInput {
 
 export function allPassed(checks: readonly Check[]): boolean {
   return checks.every((c) => c.status !== "fail");
+}
+
+/** Nothing failing and nothing left to wait for. */
+export function settled(checks: readonly Check[]): boolean {
+  return checks.every((c) => c.status !== "fail" && c.status !== "pending");
+}
+
+/** What is still pending when the waiting is over is reported as such, not as a failure. */
+export function concluded(checks: readonly Check[]): Check[] {
+  return checks.map((c) => (c.status === "pending" ? { ...c, status: "skip" } : c));
 }
 
 const transport: HttpTransport = async (url, options) => {
@@ -87,11 +98,13 @@ async function targetChecks(client: PrometheusClient): Promise<Check[]> {
   const targets = await client.activeTargets();
   if (targets.length === 0)
     return [{ check: "targets", status: "fail", detail: "Prometheus has no targets" }];
-  return targets.map((t) => ({
-    check: `target ${t.job} ${t.instance}`,
-    status: t.health === "up" ? "ok" : "fail",
-    detail: t.health === "up" ? "up" : `${t.health}${t.lastError ? `: ${t.lastError}` : ""}`,
-  }));
+  return targets.map((t): Check => {
+    const check = `target ${t.job} ${t.instance}`;
+    if (t.health === "up") return { check, status: "ok", detail: "up" };
+    // A target with a long interval (Duplicati: 5m) waits up to that long for its first scrape.
+    if (t.health === "unknown") return { check, status: "pending", detail: "not scraped yet" };
+    return { check, status: "fail", detail: `${t.health}${t.lastError ? `: ${t.lastError}` : ""}` };
+  });
 }
 
 function globToRegExp(glob: string): RegExp {

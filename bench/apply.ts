@@ -34,7 +34,8 @@ let container: Container | undefined;
 async function timed(command: string): Promise<number> {
   const out = await container!.run("sh", [
     "-c",
-    `start=$(date +%s%N); ${command} >/dev/null 2>&1 || exit 1; end=$(date +%s%N); echo $(( (end - start) / 1000000 ))`,
+    `start=$(date +%s%N); ${command} >/tmp/bench.out 2>&1 || { cat /tmp/bench.out; exit 1; }; ` +
+      `end=$(date +%s%N); echo $(( (end - start) / 1000000 ))`,
   ]);
   return Number(out.trim());
 }
@@ -86,7 +87,11 @@ exporters:
   const trust = await container.trustHostCertificates();
   await container.writeFile("/etc/stackmon/secrets/node.password", "bench-node\n", "0600");
   await container.writeFile("/etc/stackmon/secrets/mysql.password", "bench-mysql\n", "0600");
-  await container.writeFile("/etc/stackmon/secrets/duplicati.token", "bench-token\n", "0600");
+  await container.writeFile(
+    "/etc/stackmon/secrets/duplicati.token",
+    "bench-duplicati-token-0123456789\n",
+    "0600",
+  );
 
   console.error("installing stackmon and the packages (not measured)");
   await container.run(

@@ -172,6 +172,7 @@ describe("apply", () => {
       describeFailures(result.failures),
       /prometheus-blackbox-exporter\.service did not come back: systemd reports it failed; its previous files were restored/,
     );
+    assert.match(describeFailures(result.failures), /its last log lines:\n\s+.*address already in use/);
     assert.equal(failing.text("/etc/systemd/system/prometheus-blackbox-exporter.service"), previousUnit);
     assert.equal(
       failing.unit("prometheus-blackbox-exporter.service").active,

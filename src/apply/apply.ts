@@ -296,7 +296,8 @@ export function describeFailures(failures: readonly ServiceFailure[]): string {
         f.restored.length > 0
           ? `; its previous files were restored (${f.restored.join(", ")}) and it ${f.recovered ? "runs on them again" : "still fails on them"}`
           : "; it had no previous files to go back to";
-      return `${f.unit} did not come back: ${f.why}${restored}`;
+      const log = f.log ? `\n  its last log lines:\n${f.log.replace(/^/gm, "    ")}` : "";
+      return `${f.unit} did not come back: ${f.why}${restored}${log}`;
     })
     .join("\n");
 }

@@ -15,6 +15,8 @@ export interface FileBackup {
 export interface ServiceFailure {
   readonly unit: string;
   readonly why: string;
+  /** Its last log lines when it failed. */
+  readonly log: string;
   /** Files put back as they were before this apply. */
   readonly restored: readonly string[];
   /** Whether it runs again on the restored files. */
@@ -107,6 +109,7 @@ export async function runServiceActions(
       continue;
     }
     run.log(`${action.unit} did not come back`, { why: readiness.why });
+    const lastLog = (await run.services.recentLog(action.unit, 5).catch(() => "")).trim();
     const restored = await restoreFiles(run, service);
     let recovered = false;
     if (restored.length > 0) {
@@ -120,7 +123,7 @@ export async function runServiceActions(
           : `${action.unit} still fails on its previous files`,
       );
     }
-    failures.push({ unit: action.unit, why: readiness.why, restored, recovered });
+    failures.push({ unit: action.unit, why: readiness.why, log: lastLog, restored, recovered });
     await run.done(action);
   }
   return failures;

@@ -11,6 +11,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -18,6 +19,15 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { HostFiles, Ownership, PathStat } from "./host.js";
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 interface IdTable {
   readonly byName: Map<string, number>;
@@ -170,6 +180,12 @@ export class DiskFiles implements HostFiles {
     const base = "/var/lib/stackmon/staging";
     mkdirSync(this.real(base), { recursive: true, mode: 0o700 });
     chmodSync(this.real(base), 0o700);
+    // Candidates (secrets among them) left by a run that was killed: its pid is gone.
+    for (const entry of readdirSync(this.real(base))) {
+      const pid = Number(entry.split("-")[0]);
+      if (Number.isInteger(pid) && pid > 0 && !processExists(pid))
+        rmSync(this.real(`${base}/${entry}`), { recursive: true, force: true });
+    }
     const path = `${base}/${process.pid}-${randomBytes(4).toString("hex")}`;
     mkdirSync(this.real(path), { mode: 0o700 });
     return Promise.resolve(path);

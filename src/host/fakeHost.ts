@@ -314,6 +314,8 @@ function fakeServices(host: FakeHost): HostServices {
       state.failed = fails;
       return Promise.resolve();
     },
+    recentLog: (unit) =>
+      Promise.resolve(host.unit(unit).failed ? `${unit}: listen tcp: address already in use\n` : ""),
     stop: (unit) => {
       host.events.push(`stop ${unit}`);
       const state = host.unit(unit);

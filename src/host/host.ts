@@ -90,6 +90,8 @@ export interface HostServices {
   stop(unit: string): Promise<void>;
   restart(unit: string): Promise<void>;
   reload(unit: string): Promise<void>;
+  /** Its last log lines (journald), to say why it did not come back. */
+  recentLog(unit: string, lines: number): Promise<string>;
 }
 
 export interface CommandResult {

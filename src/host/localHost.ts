@@ -267,6 +267,18 @@ const services: HostServices = {
   stop: async (unit) => void (await systemctl("stop", unit)),
   restart: async (unit) => void (await systemctl("restart", unit)),
   reload: async (unit) => void (await systemctl("reload", unit)),
+  recentLog: async (unit, lines) =>
+    (
+      await runCommand("journalctl", [
+        "--unit",
+        unit,
+        "--lines",
+        String(lines),
+        "--no-pager",
+        "--output",
+        "cat",
+      ])
+    ).stdout,
 };
 
 /** This machine. Packages and services only where their tools are (a container may lack systemd). */

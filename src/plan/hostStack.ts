@@ -1,6 +1,7 @@
 // The desired state for one particular host: rendered with where that host's binaries are (a
 // package's path or a release tarball's), plus launchers for stackmon's own exporters.
 import { components } from "../components/registry.js";
+import { UserError } from "../config/configError.js";
 import type { StackConfig } from "../config/stackConfig.js";
 import { resolveBinary, type ResolvedBinary } from "../host/binaries.js";
 import type { Host } from "../host/host.js";
@@ -64,8 +65,14 @@ export async function hostStack(
   const launchers = binaries.flatMap((spec) => {
     if (spec.nodeEntry === undefined) return [];
     const resolved = program(spec);
-    if (!resolved)
-      throw new Error(`stackmon's own ${spec.name} (${spec.nodeEntry}) is missing from this installation`);
+    if (!resolved) {
+      throw new UserError(
+        `stackmon's own ${spec.name} (${spec.nodeEntry}) is missing from this installation`,
+        {
+          hint: "reinstall stackmon (install.sh) so that its dist/ is complete",
+        },
+      );
+    }
     const users = rendered.services.filter((s) => s.binary.name === spec.name).map((s) => s.id);
     return [launcherFile(spec, resolved, users)];
   });

@@ -108,6 +108,17 @@ function commandName(pid: number): string {
   }
 }
 
+let signalsHandled = false;
+
+/** Ctrl-C or SIGTERM skips "exit" handlers; turn them into an exit so containers go too. */
+function stopOnSignals(): void {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
+  }
+}
+
 export class Container {
   private constructor(
     readonly name: string,
@@ -172,6 +183,7 @@ export class Container {
       rmSync(record, { force: true });
     };
     process.once("exit", onExit);
+    stopOnSignals();
     const container = new Container(options.name, init, nspawn, consoleLog, record, onExit);
     // Until its systemd has its bus up, systemctl cannot even ask; poll rather than --wait.
     const bootDeadline = Date.now() + 90_000;
@@ -192,9 +204,11 @@ export class Container {
       "-t",
       String(this.init),
       "-a",
-      "--wd=/",
+      // env changes directory once inside: nsenter's own --wd is resolved against this host's root.
       "env",
       "-i",
+      "-C",
+      "/",
       ...CONTAINER_ENV,
       ...extra,
       command,

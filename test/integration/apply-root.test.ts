@@ -1,7 +1,7 @@
 // plan and apply --root DIR through the CLI, with the real validators: the files laid out for
 // review, exit codes for CI and cron, secrets masked, a rejected candidate leaving DIR as it was.
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli, tempDir } from "../helpers/stackmon.js";
@@ -48,7 +48,12 @@ describe("apply --root DIR and plan", () => {
   });
 
   it("apply lays the files out with their modes; plan then exits 0 and a re-apply changes nothing", () => {
+    // Candidates left behind by a killed run hold secrets: the next run clears them.
+    const stale = join(root, "var/lib/stackmon/staging/999999-dead");
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, "node.password"), PASSWORD);
     const applied = runCli(["apply", "-c", config, "--root", root]);
+    assert.ok(!existsSync(stale), "the killed run's candidates are gone");
     assert.equal(applied.status, 0, applied.stderr);
     assert.match(
       readFileSync(join(root, "etc/systemd/system/prometheus.service"), "utf8"),

@@ -138,7 +138,10 @@ describe("PM2 exporter against a real daemon", () => {
         : undefined;
     });
     assert.ok((sampleValue(samples, "pm2_process_restarts_total", { name: "crashy" }) ?? 0) >= 2);
-    assert.notEqual(sampleValue(samples, "pm2_process_unstable_restarts_total", { name: "crashy" }), undefined);
+    assert.notEqual(
+      sampleValue(samples, "pm2_process_unstable_restarts_total", { name: "crashy" }),
+      undefined,
+    );
   });
 
   it("never exposes an environment variable's value", async () => {

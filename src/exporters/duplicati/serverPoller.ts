@@ -78,7 +78,7 @@ export class DuplicatiServerClient {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!response.ok) throw new Error(`login refused: HTTP ${response.status}`);
-    const body = (await response.json());
+    const body = await response.json();
     const token = isObject(body) ? body["AccessToken"] : undefined;
     if (typeof token !== "string" || token === "") throw new Error("login answered no AccessToken");
     return token;
@@ -97,7 +97,7 @@ export class DuplicatiServerClient {
         continue;
       }
       if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-      return (await response.json());
+      return await response.json();
     }
     throw new Error(`${path}: still unauthorized after a fresh login`);
   }

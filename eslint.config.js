@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", ".stackmon/", "test/golden/"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", ".stackmon/", ".cache/", "test/golden/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -70,7 +70,7 @@ exporters:
     assert.match(result.stdout, /All \d+ checks passed\./);
   });
 
-  it("exits 2 and names what failed when an exporter is gone", async () => {
+  it("exits 2 and names what failed when an exporter is gone", () => {
     const blackbox = /blackbox\s+(\d+)/.exec(up.output());
     assert.ok(blackbox, "up printed the blackbox exporter's pid");
     process.kill(Number(blackbox[1]), "SIGSTOP");

@@ -120,16 +120,18 @@ exporters:
     step: "first apply (packages present)",
     samples: [await timed(`stackmon apply -c ${CONFIG}`)],
   });
+  // Until Prometheus has scraped once there is nothing to verify; not part of the measurement.
+  await container.run("stackmon", ["verify", "-c", CONFIG, "--wait", "60s"]);
   const noop: number[] = [];
   const plan: number[] = [];
   const verify: number[] = [];
   for (let i = 0; i < runs; i++) {
     noop.push(await timed(`stackmon apply -c ${CONFIG}`));
     plan.push(await timed(`stackmon plan -c ${CONFIG}`));
-    verify.push(await timed(`stackmon verify -c ${CONFIG} --wait 60s`));
+    verify.push(await timed(`stackmon verify -c ${CONFIG}`));
   }
   rows.push({ step: "no-op re-apply", samples: noop }, { step: "plan (no changes)", samples: plan });
-  rows.push({ step: "verify", samples: verify });
+  rows.push({ step: "verify (one pass)", samples: verify });
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const seconds = (ms: number) => (ms / 1000).toFixed(2);

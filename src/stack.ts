@@ -7,8 +7,13 @@ import { buildConfigSchema, type StackConfig } from "./config/stackConfig.js";
 import type { DesiredState } from "./render/desiredState.js";
 import { render } from "./render/render.js";
 import { checkStack } from "./render/stackChecks.js";
+import { alertingSection } from "./alerting/alertingSettings.js";
+import { alertCatalog } from "./alerting/catalog.js";
 
-export const configSchema = buildConfigSchema(components, coreSections);
+export const configSchema = buildConfigSchema(components, [
+  ...coreSections,
+  alertingSection(alertCatalog(components)),
+]);
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -13,6 +13,8 @@ import type {
 } from "../render/desiredState.js";
 import type { GlobalSettings } from "../config/globalSchema.js";
 import type { ConfigPath } from "../config/configError.js";
+import type { AlertDefinition, ResolvedAlert } from "../alerting/alertRule.js";
+import type { AlertingSettings } from "../alerting/alertingSettings.js";
 
 export type { Endpoint };
 
@@ -44,6 +46,10 @@ export interface StackContext {
   /** Every enabled component's scrape jobs, sorted by job name. */
   readonly scrapeJobs: readonly ScrapeJob[];
   readonly endpoints: readonly Endpoint[];
+  /** The `alerting` section: engine, Mattermost routes, grouping. */
+  readonly alerting: AlertingSettings;
+  /** Every enabled alert of the stack, overrides applied, sorted by component and name. */
+  readonly alerts: readonly ResolvedAlert[];
   /** Prefix a host path with the render target's root. */
   readonly path: (hostPath: string) => string;
 }
@@ -65,6 +71,8 @@ export interface ComponentDefinition<S extends { readonly enabled: boolean }> {
   readonly configPath: readonly [string, ...string[]];
   /** Its settings, with defaults; unknown keys are errors. */
   readonly schema: z.ZodType<S>;
+  /** Its alert catalog; each alert is tunable under alerting.rules.<name>. */
+  readonly alerts?: readonly AlertDefinition[];
   contribute(settings: S, global: GlobalSettings, target: RenderTarget): Contribution;
   render(settings: S, stack: StackContext): ComponentOutput;
 }
@@ -75,6 +83,7 @@ export interface Component {
   readonly title: string;
   readonly configPath: readonly [string, ...string[]];
   readonly schema: z.ZodType<{ readonly enabled: boolean }>;
+  readonly alerts: readonly AlertDefinition[];
   contribute(settings: unknown, global: GlobalSettings, target: RenderTarget): Contribution;
   render(settings: unknown, stack: StackContext): ComponentOutput;
 }
@@ -91,6 +100,7 @@ export function defineComponent<S extends { readonly enabled: boolean }>(
     title: definition.title,
     configPath: definition.configPath,
     schema: definition.schema,
+    alerts: definition.alerts ?? [],
     contribute: (settings, global, target) => definition.contribute(settings as S, global, target),
     render: (settings, stack) => definition.render(settings as S, stack),
   };

@@ -11,6 +11,7 @@ import type {
   UserSpec,
 } from "./desiredState.js";
 import { unitFile } from "./systemdUnit.js";
+import { alertingSettingsOf, resolveAlerts } from "../alerting/catalog.js";
 
 interface EnabledComponent {
   readonly component: Component;
@@ -33,11 +34,14 @@ export function enabledComponents(
 export function stackContext(
   config: StackConfig,
   target: RenderTarget,
+  components: readonly Component[],
   enabled: readonly EnabledComponent[],
 ): StackContext {
   const contributions = enabled.map((e) => e.contribution);
   return {
     global: config.global,
+    alerting: alertingSettingsOf(config),
+    alerts: resolveAlerts(components, config).filter((a) => a.enabled),
     target,
     scrapeJobs: contributions.flatMap((c) => c.scrapeJobs).sort((a, b) => a.jobName.localeCompare(b.jobName)),
     endpoints: contributions.flatMap((c) => c.endpoints).sort((a, b) => a.role.localeCompare(b.role)),
@@ -61,7 +65,7 @@ export function render(
   facts: HostFacts = {},
 ): DesiredState {
   const enabled = enabledComponents(components, config, target);
-  const stack = stackContext(config, target, enabled);
+  const stack = stackContext(config, target, components, enabled);
   const outputs = enabled.map(({ component, settings }) => component.render(settings, stack));
   const services = outputs.flatMap((o) => (o.service ? [o.service] : []));
   const unitFiles =

@@ -1,17 +1,90 @@
-// alertmanager.yml. Until a delivery channel is configured, alerts are grouped and kept in
-// Alertmanager (visible in its UI and API) without being sent anywhere.
+// alertmanager.yml: grouping, one route per severity to its Mattermost channel, inhibition, and
+// the dead man's switch kept out of chat. Without a Mattermost section alerts are grouped and kept
+// in Alertmanager (its UI and API) without being sent anywhere.
 import { stringify } from "yaml";
+import type { AlertingSettings } from "../../alerting/alertingSettings.js";
+import { RESOLVED_COLOR, SEVERITY_COLORS, type MattermostRoute } from "../../alerting/mattermost.js";
 
-export function renderAlertmanagerConfig(): string {
+/** Receives what must not reach chat: the always-firing Watchdog, undelivered severities. */
+const NOWHERE = "nowhere";
+
+/**
+ * Labels that tell two alerts of one name apart (a host, a mount point, a site, a backup, a PM2
+ * app): a critical silences the warning of the same alert only when they all agree.
+ */
+const IDENTITY_LABELS = ["alertname", "instance", "job", "mountpoint", "device", "site", "backup", "name"];
+
+export interface AlertmanagerConfigInput {
+  readonly alerting: AlertingSettings;
+  readonly routes: readonly MattermostRoute[];
+  /** Path of the message templates, as Alertmanager will see it. */
+  readonly templatesPath: string;
+  /** Path of each webhook's URL file, by webhook name, as Alertmanager will see it. */
+  readonly webhookFile: (webhookName: string) => string;
+}
+
+export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string {
+  const { alerting, routes } = input;
+  const receiverOf = (severity: string) =>
+    routes.some((r) => r.severity === severity) ? `mattermost-${severity}` : NOWHERE;
   const document = {
+    ...(routes.length > 0 ? { templates: [input.templatesPath] } : {}),
     route: {
-      receiver: "default",
-      group_by: ["alertname", "instance"],
-      group_wait: "30s",
-      group_interval: "5m",
-      repeat_interval: "4h",
+      receiver: NOWHERE,
+      group_by: alerting.group_by,
+      group_wait: alerting.group_wait,
+      group_interval: alerting.group_interval,
+      repeat_interval: alerting.repeat_interval.warning,
+      routes: [
+        // Always firing, so its absence means the pipeline is broken; it is checked by `verify`
+        // in Alertmanager itself rather than posted to chat every few hours.
+        { receiver: NOWHERE, matchers: ['alertname="Watchdog"'] },
+        ...(["critical", "warning", "info"] as const).map((severity) => ({
+          receiver: receiverOf(severity),
+          matchers: [`severity="${severity}"`],
+          repeat_interval: alerting.repeat_interval[severity],
+        })),
+      ],
     },
-    receivers: [{ name: "default" }],
+    inhibit_rules: [
+      {
+        // The host's node exporter is unreachable: the host is down, and what else it says is noise.
+        source_matchers: ['alertname="TargetDown"', 'job="node"'],
+        target_matchers: ['alertname!="Watchdog"'],
+        equal: ["instance"],
+      },
+      {
+        source_matchers: ['severity="critical"'],
+        target_matchers: ['severity=~"warning|info"'],
+        equal: IDENTITY_LABELS,
+      },
+    ],
+    receivers: [{ name: NOWHERE }, ...routes.map((route) => receiver(route, input))],
   };
-  return `# Rendered by stackmon from stackmon.yml; edits are overwritten on the next apply.\n${stringify(document)}`;
+  return `# Rendered by stackmon from stackmon.yml; edits are overwritten on the next apply.\n${stringify(document, { lineWidth: 0 })}`;
+}
+
+function receiver(route: MattermostRoute, input: AlertmanagerConfigInput): Record<string, unknown> {
+  // Alertmanager 0.25's Slack integration sends attachments only; the mention goes in the pretext,
+  // shown above the message. (Mattermost notifies for mentions in a post's own text, which only
+  // Alertmanager ≥ 0.30's mattermost_configs can set.)
+  const mention = route.mention ? `{{ if eq .Status "firing" }}${route.mention}{{ end }}` : undefined;
+  return {
+    name: `mattermost-${route.severity}`,
+    slack_configs: [
+      {
+        api_url_file: input.webhookFile(route.webhookName),
+        ...(route.channel ? { channel: route.channel } : {}),
+        username: route.username,
+        ...(route.iconUrl ? { icon_url: route.iconUrl } : {}),
+        // Slack's default is false; people want to know when it is over.
+        send_resolved: true,
+        color: `{{ if eq .Status "firing" }}${SEVERITY_COLORS[route.severity]}{{ else }}${RESOLVED_COLOR}{{ end }}`,
+        title: '{{ template "stackmon.title" . }}',
+        ...(mention ? { pretext: mention } : {}),
+        text: '{{ template "stackmon.text" . }}',
+        fallback: '{{ template "stackmon.fallback" . }}',
+      },
+    ],
+  };
 }

@@ -7,6 +7,8 @@ import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
 import { renderAlertmanagerConfig } from "./alertmanagerConfig.js";
+import { mattermostRoutes, messageTemplates } from "../../alerting/mattermost.js";
+import type { FileSpec } from "../../render/desiredState.js";
 
 const CONFIG_PATH = ["alertmanager"] as const;
 const DATA_DIR = "/var/lib/alertmanager";
@@ -55,6 +57,24 @@ export const alertmanager = defineComponent({
   },
   render: (settings, stack) => {
     const configFile = "/etc/alertmanager/alertmanager.yml";
+    const templatesFile = "/etc/alertmanager/templates/stackmon.tmpl";
+    const webhookFile = (name: string) => `/etc/alertmanager/secrets/${name}.url`;
+    // With Grafana as the engine, Alertmanager receives nothing from Prometheus and delivers nothing.
+    const routes = stack.alerting.engine === "alertmanager" ? mattermostRoutes(stack.alerting) : [];
+    const reload = [{ service: "alertmanager", onChange: "reload" as const }];
+    const webhookFiles = new Map(
+      routes.map((route): [string, FileSpec] => [
+        route.webhookName,
+        {
+          path: webhookFile(route.webhookName),
+          content: { template: [{ secret: route.webhook, as: "raw" }] },
+          mode: 0o640,
+          owner: "root",
+          group: "alertmanager",
+          consumers: reload,
+        },
+      ]),
+    );
     const web = webConfigFiles(
       "alertmanager",
       "alertmanager",
@@ -67,17 +87,40 @@ export const alertmanager = defineComponent({
       files: [
         {
           path: configFile,
-          content: renderAlertmanagerConfig(),
+          content: renderAlertmanagerConfig({
+            alerting: stack.alerting,
+            routes,
+            templatesPath: stack.path(templatesFile),
+            webhookFile: (name) => stack.path(webhookFile(name)),
+          }),
           mode: 0o640,
           owner: "root",
           group: "alertmanager",
           consumers: [{ service: "alertmanager", onChange: "reload" }],
           validate: { binary: amtoolBinary, args: ["check-config", "{file}"], order: 10 },
         },
+        ...(routes.length > 0
+          ? [
+              {
+                path: templatesFile,
+                content: messageTemplates({
+                  engine: "alertmanager",
+                  ...(stack.alerting.grafana_url ? { grafanaUrl: stack.alerting.grafana_url } : {}),
+                }),
+                mode: 0o644,
+                owner: "root",
+                group: "alertmanager",
+                consumers: reload,
+              },
+            ]
+          : []),
+        ...webhookFiles.values(),
         ...web.files,
       ],
       directories: [
         { path: "/etc/alertmanager", mode: 0o750, owner: "root", group: "alertmanager" },
+        { path: "/etc/alertmanager/templates", mode: 0o755, owner: "root", group: "root" },
+        { path: "/etc/alertmanager/secrets", mode: 0o750, owner: "root", group: "alertmanager" },
         { path: DATA_DIR, mode: 0o750, owner: "alertmanager", group: "alertmanager" },
       ],
       users: [{ name: "alertmanager", group: "alertmanager", supplementaryGroups: [], create: true }],

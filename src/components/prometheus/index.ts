@@ -1,13 +1,15 @@
 // Prometheus: scrapes every job the stack contributes, evaluates rule files, sends to Alertmanager.
 import { z } from "zod";
 import { duration, endpointSettings, refineExposure } from "../../config/schemaParts.js";
-import type { ScrapeJob } from "../../render/desiredState.js";
-import { defineComponent } from "../component.js";
+import type { FileSpec, ScrapeJob } from "../../render/desiredState.js";
+import { defineComponent, type StackContext } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
 import { formatListen } from "../../config/schemaParts.js";
 import { renderPrometheusConfig } from "./prometheusConfig.js";
+import { prometheusAlerts } from "./alerts.js";
+import { alertsByComponent, renderRuleFile } from "../../alerting/prometheusRules.js";
 
 const CONFIG_PATH = ["prometheus"] as const;
 export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
@@ -78,6 +80,7 @@ export const prometheus = defineComponent({
   title: "Prometheus",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  alerts: prometheusAlerts,
   contribute: (settings, global) => ({
     scrapeJobs: [
       localScrapeJob("prometheus", "prometheus", settings, global.hostname ?? "localhost"),
@@ -114,6 +117,7 @@ export const prometheus = defineComponent({
           consumers: [{ service: "prometheus", onChange: "reload" }],
           validate: { binary: promtoolBinary, args: ["check", "config", "{file}"], order: 20 },
         },
+        ...ruleFiles(stack),
         ...web.files,
       ],
       directories: [
@@ -152,6 +156,21 @@ export const prometheus = defineComponent({
     };
   },
 });
+
+/** One rule file per component, when Prometheus evaluates the alerts (not Grafana). */
+function ruleFiles(stack: StackContext): FileSpec[] {
+  if (stack.alerting.engine !== "alertmanager") return [];
+  return [...alertsByComponent(stack.alerts)].map(([component, alerts]) => ({
+    path: `${PROMETHEUS_RULES_DIR}/stackmon-${component}.yml`,
+    content: renderRuleFile(`stackmon-${component}`, alerts),
+    mode: 0o644,
+    owner: "root",
+    group: "prometheus",
+    consumers: [{ service: "prometheus", onChange: "reload" }],
+    // Rules first: the config that loads them is checked after.
+    validate: { binary: promtoolBinary, args: ["check", "rules", "{file}"], order: 10 },
+  }));
+}
 
 function publicUrl(settings: PrometheusSettings): string {
   if (settings.external_url) return settings.external_url;

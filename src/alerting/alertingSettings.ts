@@ -1,0 +1,154 @@
+// The `alerting` section of stackmon.yml: which engine evaluates the rules, where Mattermost is,
+// how alerts are grouped and repeated, and per-alert overrides. The override keys are built from
+// the components' catalogs, so an override naming an unknown alert is an error at its position.
+import { z } from "zod";
+import { duration, secretReference } from "../config/schemaParts.js";
+import type { CoreSection } from "../config/stackConfig.js";
+import { SEVERITIES, type AlertDefinition, type Severity, type Threshold } from "./alertRule.js";
+
+const ruleOverride = (threshold: Threshold | undefined, severityChange: boolean) =>
+  z.strictObject({
+    enabled: z.boolean().optional(),
+    for: duration().optional(),
+    ...(threshold
+      ? {
+          threshold: z
+            .number()
+            .min(threshold.min, `must be at least ${threshold.min} (${threshold.unit})`)
+            .max(threshold.max, `must be at most ${threshold.max} (${threshold.unit})`)
+            .optional(),
+        }
+      : {}),
+    ...(severityChange ? { severity: z.enum(SEVERITIES).optional() } : {}),
+  });
+
+export type RuleOverride = z.infer<ReturnType<typeof ruleOverride>> & {
+  readonly threshold?: number;
+  readonly severity?: Severity;
+};
+
+/**
+ * An alert with one severity is overridden flat ({threshold: 3, for: 10m, severity: warning});
+ * one with a warning and a critical variant per severity ({critical: {threshold: 2}}), or all at
+ * once with {enabled: false}.
+ */
+function overrideSchemaFor(variants: readonly AlertDefinition[]): z.ZodType {
+  const first = variants[0];
+  if (variants.length === 1 && first) return ruleOverride(first.threshold, true);
+  const shape: Record<string, z.ZodType> = { enabled: z.boolean().optional() };
+  for (const variant of variants) shape[variant.severity] = ruleOverride(variant.threshold, false).optional();
+  return z.strictObject(shape);
+}
+
+const webhook = {
+  webhook_url_file: secretReference.file,
+  webhook_url_env: secretReference.env,
+};
+
+const severityRoute = z.strictObject({
+  /** Channel name (not display name); the webhook's own channel when absent. */
+  channel: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/, "must be a channel name (lowercase, as in its URL), not a display name")
+    .optional(),
+  /** Prepended to firing messages, e.g. "@channel" or "@here"; resolved messages never mention. */
+  mention: z.string().optional(),
+  /** A different incoming webhook for this severity. */
+  ...webhook,
+});
+
+const mattermostSchema = z
+  .strictObject({
+    ...webhook,
+    username: z.string().min(1).default("stackmon"),
+    icon_url: z.url().optional(),
+    critical: severityRoute.prefault({ mention: "@channel" }),
+    warning: severityRoute.prefault({}),
+    /** Info alerts are delivered only when this is set. */
+    info: severityRoute.optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.webhook_url_file !== undefined && m.webhook_url_env !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["webhook_url_file"],
+        message: "set one of webhook_url_file and webhook_url_env",
+      });
+    }
+    const hasDefault = m.webhook_url_file !== undefined || m.webhook_url_env !== undefined;
+    for (const severity of SEVERITIES) {
+      const route = m[severity];
+      if (!route) continue;
+      const own = route.webhook_url_file !== undefined || route.webhook_url_env !== undefined;
+      if (route.webhook_url_file !== undefined && route.webhook_url_env !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [severity, "webhook_url_file"],
+          message: "set one of webhook_url_file and webhook_url_env",
+        });
+      }
+      if (!own && !hasDefault) {
+        ctx.addIssue({
+          code: "custom",
+          path: [severity, route.channel !== undefined ? "channel" : "webhook_url_file"],
+          message: `${severity} alerts have no webhook: set alerting.mattermost.webhook_url_file (or _env), or one for this severity`,
+        });
+      }
+    }
+  });
+export type MattermostSettings = z.infer<typeof mattermostSchema>;
+
+export function alertingSchema(catalog: readonly AlertDefinition[]) {
+  const byName = new Map<string, AlertDefinition[]>();
+  for (const alert of catalog) byName.set(alert.name, [...(byName.get(alert.name) ?? []), alert]);
+  const rules: Record<string, z.ZodType> = {};
+  for (const name of [...byName.keys()].sort())
+    rules[name] = overrideSchemaFor(byName.get(name) ?? []).optional();
+
+  return z
+    .strictObject({
+      /** Who evaluates the rules and delivers: Prometheus + Alertmanager, or Grafana. */
+      engine: z.enum(["alertmanager", "grafana"]).default("alertmanager"),
+      mattermost: mattermostSchema.optional(),
+      /** Alerts with the same values of these labels become one message. */
+      group_by: z.array(z.string().min(1)).default(["alertname", "instance"]),
+      group_wait: duration().default("30s"),
+      group_interval: duration().default("5m"),
+      /** How often a still-firing alert is posted again, per severity. */
+      repeat_interval: z
+        .strictObject({
+          critical: duration().default("1h"),
+          warning: duration().default("4h"),
+          info: duration().default("24h"),
+        })
+        .prefault({}),
+      /** Where people open Grafana, for links in messages. */
+      grafana_url: z.url().optional(),
+      /** Per-alert overrides: `stackmon alerts` lists every name. */
+      rules: z.strictObject(rules).default({}),
+    })
+    .prefault({});
+}
+
+export type AlertingSettings = z.infer<ReturnType<typeof alertingSchema>>;
+
+/** The core section for stackmon.yml, built from every component's catalog. */
+export function alertingSection(catalog: readonly AlertDefinition[]): CoreSection {
+  return { key: "alerting", schema: alertingSchema(catalog) };
+}
+
+/** The override for one variant of an alert, whichever shape it was written in. */
+export function overrideFor(
+  settings: AlertingSettings,
+  alert: AlertDefinition,
+  variants: number,
+): { enabled: boolean; override: RuleOverride } {
+  const written = (settings.rules as Record<string, Record<string, unknown> | undefined>)[alert.name];
+  if (!written) return { enabled: true, override: {} };
+  if (variants === 1) {
+    const override = written as RuleOverride;
+    return { enabled: override.enabled !== false, override };
+  }
+  const override = (written[alert.severity] ?? {}) as RuleOverride;
+  return { enabled: written["enabled"] !== false && override.enabled !== false, override };
+}

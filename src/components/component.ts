@@ -50,8 +50,26 @@ export interface StackContext {
   readonly alerting: AlertingSettings;
   /** Every enabled alert of the stack, overrides applied, sorted by component and name. */
   readonly alerts: readonly ResolvedAlert[];
+  /** Every enabled component's dashboards, sorted by uid (empty while they are being built). */
+  readonly dashboards: readonly DashboardSpec[];
   /** Prefix a host path with the render target's root. */
   readonly path: (hostPath: string) => string;
+}
+
+/**
+ * A Grafana dashboard a component offers, as the JSON a file provider loads. Built from the
+ * stack, so that its thresholds are the alert catalog's.
+ */
+export interface DashboardSpec {
+  /** Stable uid: links and bookmarks survive every re-render. */
+  readonly uid: string;
+  readonly title: string;
+  readonly json: Readonly<Record<string, unknown>>;
+  /**
+   * For the overview's health tile: an instant PromQL expression that is 1 when the component is
+   * healthy and 0 when not (e.g. `min(up{job="node"})`).
+   */
+  readonly health?: string;
 }
 
 /** Phase 2: the component's own files, directories, users, packages and service. */
@@ -73,6 +91,8 @@ export interface ComponentDefinition<S extends { readonly enabled: boolean }> {
   readonly schema: z.ZodType<S>;
   /** Its alert catalog; each alert is tunable under alerting.rules.<name>. */
   readonly alerts?: readonly AlertDefinition[];
+  /** Its Grafana dashboards; thresholds come from `stack.alerts`. */
+  dashboards?(settings: S, stack: StackContext): readonly DashboardSpec[];
   contribute(settings: S, global: GlobalSettings, target: RenderTarget): Contribution;
   render(settings: S, stack: StackContext): ComponentOutput;
 }
@@ -84,6 +104,7 @@ export interface Component {
   readonly configPath: readonly [string, ...string[]];
   readonly schema: z.ZodType<{ readonly enabled: boolean }>;
   readonly alerts: readonly AlertDefinition[];
+  dashboards(settings: unknown, stack: StackContext): readonly DashboardSpec[];
   contribute(settings: unknown, global: GlobalSettings, target: RenderTarget): Contribution;
   render(settings: unknown, stack: StackContext): ComponentOutput;
 }
@@ -101,6 +122,7 @@ export function defineComponent<S extends { readonly enabled: boolean }>(
     configPath: definition.configPath,
     schema: definition.schema,
     alerts: definition.alerts ?? [],
+    dashboards: (settings, stack) => definition.dashboards?.(settings as S, stack) ?? [],
     contribute: (settings, global, target) => definition.contribute(settings as S, global, target),
     render: (settings, stack) => definition.render(settings as S, stack),
   };

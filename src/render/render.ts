@@ -42,6 +42,7 @@ export function stackContext(
     global: config.global,
     alerting: alertingSettingsOf(config),
     alerts: resolveAlerts(components, config).filter((a) => a.enabled),
+    dashboards: [],
     target,
     scrapeJobs: contributions.flatMap((c) => c.scrapeJobs).sort((a, b) => a.jobName.localeCompare(b.jobName)),
     endpoints: contributions.flatMap((c) => c.endpoints).sort((a, b) => a.role.localeCompare(b.role)),
@@ -65,7 +66,7 @@ export function render(
   facts: HostFacts = {},
 ): DesiredState {
   const enabled = enabledComponents(components, config, target);
-  const stack = stackContext(config, target, components, enabled);
+  const stack = withDashboards(stackContext(config, target, components, enabled), enabled);
   const outputs = enabled.map(({ component, settings }) => component.render(settings, stack));
   const services = outputs.flatMap((o) => (o.service ? [o.service] : []));
   const unitFiles =
@@ -88,6 +89,14 @@ export function render(
     scrapeJobs: stack.scrapeJobs,
     endpoints: stack.endpoints,
   };
+}
+
+/** Dashboards are built from the stack (thresholds), then offered to every component (Grafana). */
+export function withDashboards(stack: StackContext, enabled: readonly EnabledComponent[]): StackContext {
+  const dashboards = enabled
+    .flatMap(({ component, settings }) => component.dashboards(settings, stack))
+    .sort((a, b) => a.uid.localeCompare(b.uid));
+  return { ...stack, dashboards };
 }
 
 /** Where the unit's ExecStart points: as found on the host, else the first (distribution) path. */

@@ -1,0 +1,6 @@
+// The uids Grafana's provisioned datasources carry. Dashboards and Grafana-managed alert rules
+// refer to datasources by these, so they must never change.
+export const PROMETHEUS_DATASOURCE_UID = "stackmon-prometheus";
+export const ALERTMANAGER_DATASOURCE_UID = "stackmon-alertmanager";
+/** The folder the dashboards and alert rules live in (also its uid). */
+export const GRAFANA_FOLDER = "stackmon";

@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { endpointSettings, refineExposure, formatListen } from "../../config/schemaParts.js";
 
+import { alertmanagerAlerts } from "./alerts.js";
+import { alertmanagerDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -45,6 +47,8 @@ export const alertmanager = defineComponent({
   title: "Alertmanager",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  alerts: alertmanagerAlerts,
+  dashboards: alertmanagerDashboards,
   contribute: (settings, global) => {
     const listen = listenOf(settings);
     const host = listen.host === "0.0.0.0" ? "127.0.0.1" : listen.host;

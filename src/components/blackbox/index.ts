@@ -8,6 +8,8 @@ import {
   reachableAddress,
 } from "../../config/schemaParts.js";
 import type { ScrapeJob } from "../../render/desiredState.js";
+import { blackboxAlerts } from "./alerts.js";
+import { blackboxDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -80,6 +82,8 @@ export const blackbox = defineComponent({
   title: "Blackbox exporter",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  alerts: blackboxAlerts,
+  dashboards: blackboxDashboards,
   contribute: (settings, global) => ({
     scrapeJobs: [
       localScrapeJob("blackbox", "blackbox", settings, global.hostname ?? "localhost"),

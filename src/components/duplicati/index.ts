@@ -11,6 +11,8 @@ import {
   secretRefFrom,
 } from "../../config/schemaParts.js";
 import type { BinarySpec } from "../../render/desiredState.js";
+import { duplicatiAlerts } from "./alerts.js";
+import { duplicatiDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
@@ -81,6 +83,8 @@ export const duplicati = defineComponent({
   title: "Duplicati exporter",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  alerts: duplicatiAlerts,
+  dashboards: duplicatiDashboards,
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("duplicati", "duplicati", settings, global.hostname ?? "localhost")],
     endpoints: [],

@@ -9,6 +9,8 @@ import {
   isLoopback,
 } from "../../config/schemaParts.js";
 import type { FileContent, ProvisioningStep } from "../../render/desiredState.js";
+import { mysqlAlerts } from "./alerts.js";
+import { mysqlDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -148,6 +150,8 @@ export const mysql = defineComponent({
   title: "MySQL/MariaDB exporter",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  alerts: mysqlAlerts,
+  dashboards: mysqlDashboards,
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("mysql", "mysql", settings, global.hostname ?? "localhost")],
     endpoints: [],

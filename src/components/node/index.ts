@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { endpointSettings, refineExposure, formatListen } from "../../config/schemaParts.js";
 
+import { nodeAlerts } from "./alerts.js";
+import { nodeDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -36,6 +38,8 @@ export const node = defineComponent({
   title: "Node exporter",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  alerts: nodeAlerts,
+  dashboards: nodeDashboards,
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("node", "node", settings, global.hostname ?? "localhost")],
     endpoints: [],

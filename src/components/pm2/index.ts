@@ -3,6 +3,8 @@
 import { z } from "zod";
 import { duration, endpointSettings, formatListen, refineExposure } from "../../config/schemaParts.js";
 import type { BinarySpec } from "../../render/desiredState.js";
+import { pm2Alerts } from "./alerts.js";
+import { pm2Dashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
@@ -53,6 +55,8 @@ export const pm2 = defineComponent({
   title: "PM2 exporter",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  alerts: pm2Alerts,
+  dashboards: pm2Dashboards,
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("pm2", "pm2", settings, global.hostname ?? "localhost")],
     endpoints: [],

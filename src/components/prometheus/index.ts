@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { duration, endpointSettings, refineExposure } from "../../config/schemaParts.js";
 import type { FileSpec, ScrapeJob } from "../../render/desiredState.js";
+import { prometheusDashboards } from "./dashboards.js";
 import { defineComponent, type StackContext } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -81,6 +82,7 @@ export const prometheus = defineComponent({
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: prometheusAlerts,
+  dashboards: prometheusDashboards,
   contribute: (settings, global) => ({
     scrapeJobs: [
       localScrapeJob("prometheus", "prometheus", settings, global.hostname ?? "localhost"),

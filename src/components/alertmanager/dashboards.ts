@@ -1,0 +1,6 @@
+// The alertmanager component's Grafana dashboards.
+import type { DashboardSpec } from "../component.js";
+
+export function alertmanagerDashboards(): readonly DashboardSpec[] {
+  return [];
+}

@@ -1,0 +1,4 @@
+// The mysql component's alerts.
+import type { AlertDefinition } from "../../alerting/alertRule.js";
+
+export const mysqlAlerts: readonly AlertDefinition[] = [];

@@ -1,0 +1,6 @@
+// The mysql component's Grafana dashboards.
+import type { DashboardSpec } from "../component.js";
+
+export function mysqlDashboards(): readonly DashboardSpec[] {
+  return [];
+}

@@ -1,0 +1,6 @@
+// The node component's Grafana dashboards.
+import type { DashboardSpec } from "../component.js";
+
+export function nodeDashboards(): readonly DashboardSpec[] {
+  return [];
+}

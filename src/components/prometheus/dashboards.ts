@@ -1,0 +1,6 @@
+// The prometheus component's Grafana dashboards.
+import type { DashboardSpec } from "../component.js";
+
+export function prometheusDashboards(): readonly DashboardSpec[] {
+  return [];
+}

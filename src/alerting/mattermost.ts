@@ -95,12 +95,21 @@ export function messageTemplates(options: {
 {{- end }}
 
 {{ define "stackmon.text" -}}
+{{ if eq (len .Alerts) 1 -}}
+{{ with index .Alerts 0 }}{{ .Annotations.description }}
+{{ template "stackmon.links" . }}${footer ? ' · {{ template "stackmon.footer" $ }}' : ""}{{ end }}
+{{- else -}}
 {{ range .Alerts -}}
 {{ if eq .Status "firing" }}:red_circle:{{ else }}:white_check_mark:{{ end }} **{{ .Annotations.summary }}**
 {{ .Annotations.description }}
-[Graph]({{ .GeneratorURL }}){{ if .Annotations.runbook_url }} · [Runbook]({{ .Annotations.runbook_url }}){{ end }}${silence}
+{{ template "stackmon.links" . }}
 {{ end -}}
 {{ template "stackmon.footer" . }}
+{{- end }}
+{{- end }}
+
+{{ define "stackmon.links" -}}
+[Graph]({{ .GeneratorURL }}){{ if .Annotations.runbook_url }} · [Runbook]({{ .Annotations.runbook_url }}){{ end }}${silence}
 {{- end }}
 
 {{ define "stackmon.footer" -}}

@@ -1,0 +1,156 @@
+// Failures reach Mattermost end to end: `stackmon up` with real Prometheus, Alertmanager and
+// exporters, delivering to a server that implements Mattermost's webhook contract. Intervals are
+// shortened and every rule's `for` set to 0s so that each failure surfaces in seconds.
+import assert from "node:assert/strict";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { freePorts } from "../helpers/ports.js";
+import { startMattermost, type Post, type TestMattermost } from "../helpers/mattermost.js";
+import { startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+
+const HOST = "e2e-host";
+
+/** The pid `up` printed for a service in its table. */
+function pidOf(up: UpProcess, service: string): number {
+  const line = up
+    .output()
+    .split("\n")
+    .find((l) => l.startsWith(`${service} `));
+  const pid = Number(line?.split(/\s+/)[1]);
+  assert.ok(Number.isInteger(pid) && pid > 0, `up printed a pid for ${service}`);
+  return pid;
+}
+
+const isFiring = (post: Post) =>
+  post.attachments.some((a) => a.title?.startsWith("Critical") || a.title?.startsWith("Warning"));
+const isResolved = (post: Post) => post.attachments.some((a) => a.title?.startsWith("Resolved"));
+
+describe("alerts reach Mattermost", () => {
+  let mattermost: TestMattermost;
+  let up: UpProcess;
+  let dir: string;
+
+  before(async () => {
+    mattermost = await startMattermost({ channels: ["ops-critical", "ops-alerts"] });
+    dir = tempDir("stackmon-alerting-");
+    const urlFile = join(dir, "mattermost.url");
+    writeFileSync(urlFile, `${mattermost.hookUrl()}\n`, { mode: 0o640 });
+    const [prom, am, node, blackbox] = await freePorts(4);
+    up = await startUp(
+      `
+global: {hostname: ${HOST}, scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
+prometheus: {listen_address: "127.0.0.1:${prom}"}
+alertmanager: {listen_address: "127.0.0.1:${am}"}
+exporters:
+  node: {listen_address: "127.0.0.1:${node}"}
+  blackbox: {listen_address: "127.0.0.1:${blackbox}"}
+alerting:
+  group_wait: 1s
+  group_interval: 2s
+  mattermost:
+    webhook_url_file: ${urlFile}
+    critical: {channel: ops-critical, mention: "@channel"}
+    warning: {channel: ops-alerts}
+  rules:
+    TargetDown: {for: 0s}
+`,
+      { dir },
+    );
+  });
+  after(async () => {
+    await up?.stop();
+    await mattermost?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("posts a stopped node exporter to the critical channel, then its recovery", async () => {
+    const pid = pidOf(up, "node");
+    process.kill(pid, "SIGSTOP");
+    try {
+      const down = await mattermost.waitForPost(
+        (p) => isFiring(p) && p.visible.includes("node at e2e-host is down"),
+      );
+      assert.equal(down.channel, "ops-critical");
+      assert.equal(down.username, "stackmon");
+      const attachment = down.attachments[0];
+      assert.equal(attachment?.color, "#d00000");
+      assert.equal(attachment?.pretext, "@channel");
+      assert.equal(attachment?.title, "Critical: node at e2e-host is down");
+      assert.match(attachment?.text ?? "", /^Prometheus cannot scrape node at e2e-host: /);
+      assert.match(attachment?.text ?? "", /\[Graph\]\(http:\/\/.+\/graph\?.+\) · \[Silence\]\(http/);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    const resolved = await mattermost.waitForPost(
+      (p) => isResolved(p) && p.visible.includes("node at e2e-host is down"),
+    );
+    assert.equal(resolved.channel, "ops-critical");
+    assert.equal(resolved.attachments[0]?.color, "#2eb886");
+    assert.equal(resolved.attachments[0]?.pretext, undefined, "a resolved message mentions nobody");
+  });
+
+  it("delivers what fired while Mattermost answered 500, once it recovers", async () => {
+    mattermost.failWith(500);
+    const pid = pidOf(up, "blackbox");
+    const attemptsBefore = mattermost.attempts.length;
+    process.kill(pid, "SIGSTOP");
+    try {
+      await waitUntil("Alertmanager tried and got 500", () =>
+        mattermost.attempts.slice(attemptsBefore).some((a) => a.status === 500),
+      );
+      mattermost.recover();
+      await mattermost.waitForPost((p) => isFiring(p) && p.visible.includes("blackbox at e2e-host is down"));
+    } finally {
+      mattermost.recover();
+      process.kill(pid, "SIGCONT");
+    }
+    await mattermost.waitForPost((p) => isResolved(p) && p.visible.includes("blackbox at e2e-host is down"));
+  });
+
+  it("logs a 400 and does not retry it in a storm", async () => {
+    mattermost.failWith(400);
+    const pid = pidOf(up, "node");
+    const attemptsBefore = mattermost.attempts.length;
+    process.kill(pid, "SIGSTOP");
+    try {
+      await waitUntil("Alertmanager tried and got 400", () =>
+        mattermost.attempts.slice(attemptsBefore).some((a) => a.status === 400),
+      );
+      // Several group intervals (2s each) pass; a 4xx is not retried within one, so the attempts
+      // stay near one per interval instead of a tight loop.
+      const firstRejected = mattermost.attempts.length;
+      await sleep(10_000);
+      const rejected = mattermost.attempts.length - firstRejected;
+      assert.ok(rejected <= 8, `${rejected} further attempts in 10 s with a 2 s group interval`);
+      const log = readFileSync(join(dir, "work", "logs", "alertmanager.log"), "utf8");
+      assert.match(log, /mattermost-critical.*400|400.*mattermost-critical/s);
+    } finally {
+      mattermost.recover();
+      process.kill(pid, "SIGCONT");
+    }
+  });
+
+  it("never posts the same message twice and keeps the Watchdog out of chat", () => {
+    const seen = new Set<string>();
+    for (const post of mattermost.posts) {
+      const key = JSON.stringify([post.channel, post.text, post.attachments]);
+      assert.ok(!seen.has(key), `posted twice: ${post.visible}`);
+      seen.add(key);
+    }
+    assert.ok(mattermost.posts.length > 0);
+    assert.ok(!mattermost.posts.some((p) => p.visible.includes("alerting pipeline is working")));
+  });
+});
+
+async function waitUntil(what: string, condition: () => boolean, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(250);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -170,7 +170,7 @@ function parsePayload(contentType: string, body: string): WebhookPayload | undef
   try {
     const parsed: unknown = JSON.parse(json);
     return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as WebhookPayload)
+      ? (parsed)
       : undefined;
   } catch {
     return undefined;

@@ -14,7 +14,10 @@ export interface Threshold {
   /** The smallest and largest value that makes sense (a percentage is 0–100). */
   readonly min: number;
   readonly max: number;
-  /** How the comparison reads: "free space below", "busy above". */
+  /**
+   * How the comparison reads: "free space below", "busy above"; the value is appended, or put where
+   * "{value}" stands ("free space below {value} and running out within 4 hours").
+   */
   readonly reads: string;
 }
 
@@ -92,5 +95,7 @@ export interface ResolvedAlert {
   readonly runbook?: string;
   /** False when the component is off or the rule is disabled; such alerts render nothing. */
   readonly enabled: boolean;
+  /** Why it is off: its component is not enabled, or alerting.rules turned it off. */
+  readonly disabledBy?: "component" | "config";
   readonly tests: AlertTests;
 }

@@ -28,7 +28,6 @@ export function resolveAlerts(components: readonly Component[], config: StackCon
       const threshold = override.threshold ?? alert.threshold?.default ?? 0;
       const forText = override.for ?? alert.for;
       const forMinutes = Math.ceil((parseDuration(forText) ?? 0) / 60_000);
-      const { default: _default, ...thresholdShape } = alert.threshold ?? { default: 0 };
       return {
         name: alert.name,
         component: component.id,
@@ -36,13 +35,26 @@ export function resolveAlerts(components: readonly Component[], config: StackCon
         severity: override.severity ?? alert.severity,
         for: forText,
         ...(alert.threshold
-          ? { threshold: { ...(thresholdShape as typeof alert.threshold), value: threshold } }
+          ? {
+              threshold: {
+                value: threshold,
+                unit: alert.threshold.unit,
+                min: alert.threshold.min,
+                max: alert.threshold.max,
+                reads: alert.threshold.reads,
+              },
+            }
           : {}),
         expr: alert.expr(threshold),
         summary: alert.summary,
         description: alert.description,
         ...(alert.runbook ? { runbook: alert.runbook } : {}),
         enabled: componentOn && enabled,
+        ...(!componentOn
+          ? { disabledBy: "component" as const }
+          : !enabled
+            ? { disabledBy: "config" as const }
+            : {}),
         tests: alert.tests({ threshold, forMinutes }),
       };
     });

@@ -3,7 +3,9 @@
 import { UserError } from "../config/configError.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./command.js";
+import { alertsCommand } from "./alerts.js";
 import { applyCommand } from "./apply.js";
+import { checkCommand } from "./check.js";
 import { initCommand } from "./init.js";
 import { planCommand } from "./plan.js";
 import { renderCommand } from "./render.js";
@@ -21,6 +23,8 @@ const commands: readonly Command[] = [
   planCommand,
   applyCommand,
   verifyCommand,
+  alertsCommand,
+  checkCommand,
 ];
 
 function usage(): string {

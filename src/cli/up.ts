@@ -4,6 +4,7 @@ import { UserError } from "../config/configError.js";
 import { startStack, waitForTargets } from "../host/supervisor/supervisor.js";
 import { parseDuration } from "../lib/duration.js";
 import { logEvent } from "../lib/cliLog.js";
+import { formatTable } from "../lib/textTable.js";
 import { loadStackConfig, parseStackConfig } from "../stack.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
@@ -85,16 +86,10 @@ ${CONFIG_FLAG_HELP}
 function printServices(
   rows: { id: string; pid: number | undefined; url: string | undefined; log: string }[],
 ): void {
-  const table = [
-    ["SERVICE", "PID", "URL", "LOG"],
-    ...rows.map((r) => [r.id, String(r.pid ?? "-"), r.url ?? "-", r.log]),
-  ];
-  const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => row[i]?.length ?? 0))) ?? [];
-  for (const row of table)
-    console.log(
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    );
+  console.log(
+    formatTable([
+      ["SERVICE", "PID", "URL", "LOG"],
+      ...rows.map((r) => [r.id, String(r.pid ?? "-"), r.url ?? "-", r.log]),
+    ]),
+  );
 }

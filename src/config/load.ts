@@ -132,13 +132,14 @@ function zodIssueToConfigIssues(
       path: [...path, key],
       message: "unknown key",
       position: keyPositionOf(doc, path, key, at) ?? positionOf(doc, path, at),
-      hint: unknownKeyHint(key),
+      hint: unknownKeyHint(key, path),
     }));
   }
   return [{ path, message: issue.message, position: positionOf(doc, path, at) }];
 }
 
-function unknownKeyHint(key: string): string | undefined {
+function unknownKeyHint(key: string, parent: ConfigPath): string | undefined {
+  if (parent.join(".") === "alerting.rules") return 'see "stackmon alerts" for every alert name';
   if (/^(password|token|secret|webhook_url|api_key)$/.test(key)) {
     return `secrets are never written inline: use ${key}_file (a path) or ${key}_env (a variable name)`;
   }

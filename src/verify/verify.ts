@@ -8,6 +8,7 @@ import { PrometheusClient, type HttpTransport } from "../lib/prometheusClient.js
 import type { DesiredState, ScrapeJob, ServiceSpec } from "../render/desiredState.js";
 import { maskedText } from "../render/fileContent.js";
 import { httpGet } from "./httpProbe.js";
+import { formatTable } from "../lib/textTable.js";
 
 /** "pending": not decided yet (a target before its first scrape); waiting may settle it. */
 export type CheckStatus = "ok" | "fail" | "skip" | "pending";
@@ -252,10 +253,7 @@ export function formatChecks(checks: readonly Check[]): string {
     ["CHECK", "STATUS", "DETAIL"],
     ...checks.map((c) => [c.check, c.status.toUpperCase(), c.detail]),
   ];
-  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  const lines = rows.map((r) =>
-    `${(r[0] ?? "").padEnd(widths[0] ?? 0)}  ${(r[1] ?? "").padEnd(widths[1] ?? 0)}  ${r[2] ?? ""}`.trimEnd(),
-  );
+  const lines = [formatTable(rows)];
   const failed = checks.filter((c) => c.status === "fail").length;
   lines.push(
     "",

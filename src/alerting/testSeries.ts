@@ -45,3 +45,51 @@ export function caseOf(
 export function humanized(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
+
+/**
+ * A series moving by `perMinute` (negative: falling) that holds exactly `atEval` from the moment
+ * the case is evaluated, so the value a template prints does not depend on float sums of steps.
+ */
+export function ramp(
+  series: string,
+  atEval: number,
+  perMinute: number,
+  input: AlertTestInput,
+  lookback = 15,
+): TestSeries {
+  const at = evalMinutes(input, lookback);
+  const start = atEval - perMinute * at;
+  const step = perMinute < 0 ? `-${-perMinute}` : `+${perMinute}`;
+  return { series, values: `${start}${step}x${at - 1} ${atEval}x${sampleMinutes(input, lookback) - at}` };
+}
+
+/**
+ * How Prometheus's `humanizeDuration` prints seconds: "80ms" below a second, "1.5s" below a
+ * minute, then "2m 5s", "3h 0m 0s", "1d 2h 0m 0s" with whole seconds.
+ */
+export function humanizedDuration(seconds: number): string {
+  if (seconds === 0) return "0s";
+  if (Math.abs(seconds) < 1) {
+    const prefixes = ["m", "u", "n", "p", "f", "a", "z", "y"];
+    let scaled = seconds;
+    let prefix = "";
+    for (const p of prefixes) {
+      if (Math.abs(scaled) >= 1) break;
+      prefix = p;
+      scaled *= 1000;
+    }
+    return `${humanized(scaled)}${prefix}s`;
+  }
+  const sign = seconds < 0 ? "-" : "";
+  const whole = Math.trunc(Math.abs(seconds));
+  const [days, hours, minutes, secs] = [
+    Math.trunc(whole / 86_400),
+    Math.trunc(whole / 3600) % 24,
+    Math.trunc(whole / 60) % 60,
+    whole % 60,
+  ];
+  if (days !== 0) return `${sign}${days}d ${hours}h ${minutes}m ${secs}s`;
+  if (hours !== 0) return `${sign}${hours}h ${minutes}m ${secs}s`;
+  if (minutes !== 0) return `${sign}${minutes}m ${secs}s`;
+  return `${sign}${humanized(Math.abs(seconds))}s`;
+}

@@ -11,6 +11,7 @@ import { planCommand } from "./plan.js";
 import { renderCommand } from "./render.js";
 import { schemaCommand } from "./schema.js";
 import { upCommand } from "./up.js";
+import { testAlertCommand } from "./testAlert.js";
 import { validateCommand } from "./validate.js";
 import { verifyCommand } from "./verify.js";
 
@@ -25,6 +26,7 @@ const commands: readonly Command[] = [
   verifyCommand,
   alertsCommand,
   checkCommand,
+  testAlertCommand,
 ];
 
 function usage(): string {

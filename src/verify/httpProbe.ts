@@ -15,6 +15,8 @@ export function httpGet(
     readonly timeoutMs?: number;
     readonly method?: string;
     readonly headers?: Record<string, string>;
+    /** A request body (JSON for the Alertmanager API), sent with the method given. */
+    readonly body?: string;
   } = {},
 ): Promise<ProbeResponse | undefined> {
   return new Promise((resolve) => {
@@ -34,6 +36,6 @@ export function httpGet(
     );
     request.setTimeout(options.timeoutMs ?? 3000, () => request.destroy());
     request.on("error", () => resolve(undefined));
-    request.end();
+    request.end(options.body);
   });
 }

@@ -9,6 +9,7 @@ import type { DesiredState, ScrapeJob, ServiceSpec } from "../render/desiredStat
 import { maskedText } from "../render/fileContent.js";
 import { httpGet } from "./httpProbe.js";
 import { formatTable } from "../lib/textTable.js";
+import { authHeadersFor } from "./endpointAuth.js";
 
 /** "pending": not decided yet (a target before its first scrape); waiting may settle it. */
 export type CheckStatus = "ok" | "fail" | "skip" | "pending";
@@ -50,18 +51,9 @@ const transport: HttpTransport = async (url, options) => {
 async function prometheusClient(input: VerifyInput): Promise<PrometheusClient | undefined> {
   const url = input.desired.endpoints.find((e) => e.role === "prometheus")?.url;
   if (!url) return undefined;
-  const self = input.desired.scrapeJobs.find(
-    (job) => job.basicAuth && job.staticConfigs.some((sc) => sc.targets.includes(new URL(url).host)),
+  const headers = await authHeadersFor(input.desired, url, async (path) =>
+    (await input.host.files.read(path))?.toString("utf8"),
   );
-  const headers: Record<string, string> = {};
-  if (self?.basicAuth) {
-    const password = (await input.host.files.read(self.basicAuth.passwordFile))
-      ?.toString("utf8")
-      .replace(/\r?\n$/, "");
-    if (password !== undefined)
-      headers["authorization"] =
-        `Basic ${Buffer.from(`${self.basicAuth.username}:${password}`).toString("base64")}`;
-  }
   return new PrometheusClient(url, 5000, { headers, transport });
 }
 

@@ -126,3 +126,25 @@ export async function startUp(
   }
   return up;
 }
+
+/**
+ * Like runCli, without blocking this process: for commands that talk to servers the test itself
+ * runs (a Mattermost stand-in must keep answering while the command waits).
+ */
+export function runCliAsync(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", TSX, CLI, ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("exit", (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}

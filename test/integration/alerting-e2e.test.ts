@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { freePorts } from "../helpers/ports.js";
 import { startMattermost, type Post, type TestMattermost } from "../helpers/mattermost.js";
-import { startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+import { runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 
 const HOST = "e2e-host";
 
@@ -128,6 +128,35 @@ alerting:
     } finally {
       mattermost.recover();
       process.kill(pid, "SIGCONT");
+    }
+  });
+
+  it("test-alert reports a delivered test alert, then one Mattermost refused", async () => {
+    const config = join(dir, "stackmon.yml");
+    const delivered = await runCliAsync(["test-alert", "-c", config, "--wait", "60s"]);
+    assert.equal(delivered.status, 0, `${delivered.stdout}${delivered.stderr}`);
+    assert.match(delivered.stdout, /delivered: Mattermost accepted it/);
+    const post = await mattermost.waitForPost((p) =>
+      p.visible.includes(`Test alert from stackmon at ${HOST}`),
+    );
+    assert.equal(post.channel, "ops-alerts", "a warning goes to the warning channel");
+    await mattermost.waitForPost((p) => isResolved(p) && p.visible.includes("Test alert from stackmon"));
+
+    mattermost.failWith(403);
+    try {
+      const refused = await runCliAsync([
+        "test-alert",
+        "-c",
+        config,
+        "--severity",
+        "critical",
+        "--wait",
+        "15s",
+      ]);
+      assert.equal(refused.status, 2, `${refused.stdout}${refused.stderr}`);
+      assert.match(refused.stdout, /not delivered: Mattermost refused it/);
+    } finally {
+      mattermost.recover();
     }
   });
 

@@ -1,9 +1,13 @@
-// Carrying out the plan's service actions one unit at a time: enable, start/restart/reload, then
-// wait until it is back. A service that does not come back gets its previous files restored and
-// is restarted on them; the failure is reported by unit name.
+// Carrying out the plan's service actions one unit at a time: enable, start/restart/reload (a
+// signal, or a request to the service's own API), then wait until it is back. A service that
+// does not come back gets its previous files restored and is restarted on them; the failure is
+// reported by unit name.
 import type { Host, HostServices, Ownership } from "../host/host.js";
 import type { DesiredState, ServiceSpec } from "../render/desiredState.js";
 import type { ServiceAction } from "../plan/plan.js";
+import { reachableAddress } from "../config/schemaParts.js";
+import { isUnitFile, unitFilePath } from "../render/systemdUnit.js";
+import { httpGet } from "../verify/httpProbe.js";
 import { waitUntilReady, type ReadinessProbe } from "./readiness.js";
 
 /** What a file was before apply wrote it; absent content means it did not exist. */
@@ -35,7 +39,8 @@ export interface ServiceRun {
   readonly done: (action: ServiceAction) => Promise<void>;
 }
 
-async function act(services: HostServices, action: ServiceAction): Promise<void> {
+async function act(run: ServiceRun, action: ServiceAction, service: ServiceSpec | undefined): Promise<void> {
+  const { services } = run;
   if (action.enable === true) await services.enable(action.unit);
   if (action.enable === false) await services.disable(action.unit);
   switch (action.run) {
@@ -44,6 +49,7 @@ async function act(services: HostServices, action: ServiceAction): Promise<void>
     case "restart":
       return services.restart(action.unit);
     case "reload":
+      if (service?.reload.kind === "http") return reloadOverHttp(run, service, service.reload);
       return services.reload(action.unit);
     case "stop":
       return services.stop(action.unit);
@@ -52,9 +58,47 @@ async function act(services: HostServices, action: ServiceAction): Promise<void>
   }
 }
 
+type HttpReload = Extract<ServiceSpec["reload"], { kind: "http" }>;
+
+/**
+ * A reload through the service's own API (Grafana re-reads its provisioning). When the API does
+ * not take it (down, or the admin password on file is no longer the one in its database), a
+ * restart reads everything anyway.
+ */
+async function reloadOverHttp(run: ServiceRun, service: ServiceSpec, reload: HttpReload): Promise<void> {
+  const refused = await httpReloadProblem(run.host, service, reload);
+  if (refused === undefined) return;
+  run.log(`${service.unit} did not take the reload over its API; restarting it instead`, { why: refused });
+  await run.services.restart(service.unit);
+}
+
+/** Undefined when every reload request answered 2xx, else what went wrong (never a secret). */
+async function httpReloadProblem(
+  host: Host,
+  service: ServiceSpec,
+  reload: HttpReload,
+): Promise<string | undefined> {
+  if (!service.listen) return "it has no listen address";
+  const headers: Record<string, string> = {};
+  if (reload.basicAuth) {
+    const password = (await host.files.read(reload.basicAuth.passwordFile))?.toString("utf8").trim();
+    if (!password) return `${reload.basicAuth.passwordFile} is missing or empty`;
+    const token = Buffer.from(`${reload.basicAuth.username}:${password}`).toString("base64");
+    headers["authorization"] = `Basic ${token}`;
+  }
+  const base = `${service.scheme}://${reachableAddress(service.listen)}`;
+  for (const path of reload.paths) {
+    const response = await httpGet(`${base}${path}`, { method: reload.method, headers, timeoutMs: 10_000 });
+    if (!response) return `${reload.method} ${path} got no answer`;
+    if (response.status < 200 || response.status > 299)
+      return `${reload.method} ${path} answered ${response.status}`;
+  }
+  return undefined;
+}
+
 /** Puts back the previous version of every file this service reads that apply changed. */
 async function restoreFiles(run: ServiceRun, service: ServiceSpec): Promise<string[]> {
-  const unitPath = `/etc/systemd/system/${service.unit}`;
+  const unitPath = unitFilePath(service);
   const read = run.desired.files
     .filter((f) => f.path === unitPath || f.consumers.some((c) => c.service === service.id))
     .map((f) => f.path);
@@ -67,7 +111,7 @@ async function restoreFiles(run: ServiceRun, service: ServiceSpec): Promise<stri
     await run.host.files.write(path, backup.content, backup.ownership);
     restored.push(path);
   }
-  if (restored.includes(unitPath)) await run.services.daemonReload();
+  if (restored.some(isUnitFile)) await run.services.daemonReload();
   return restored;
 }
 
@@ -90,7 +134,7 @@ export async function runServiceActions(
     run.log(`${verb} ${action.unit}`, { because: action.reasons.join("; ") });
     let refused: string | undefined;
     try {
-      await act(run.services, action);
+      await act(run, action, service);
     } catch (error) {
       if (!service) throw error;
       refused = (error as Error).message.trim();

@@ -5,6 +5,7 @@ import { UserError } from "../config/configError.js";
 import type { Host, Ownership } from "../host/host.js";
 import type { DesiredState, FileSpec, ServiceSpec } from "../render/desiredState.js";
 import { maskedText, resolvedText, secretsOf, type SecretReader } from "../render/fileContent.js";
+import { isUnitFile } from "../render/systemdUnit.js";
 import type { AppliedState, PendingServiceAction } from "./appliedState.js";
 import type { BinarySource } from "./binarySources.js";
 import { changedSecrets, maskCurrentText } from "./maskSecrets.js";
@@ -159,10 +160,6 @@ function ownershipOf(spec: { mode: number; owner: string; group: string }): Owne
   return { mode: spec.mode, owner: spec.owner, group: spec.group };
 }
 
-function unitPath(service: { unit: string }): string {
-  return `/etc/systemd/system/${service.unit}`;
-}
-
 function compareChanges(a: Change, b: Change): number {
   return CHANGE_TYPES.indexOf(a.type) - CHANGE_TYPES.indexOf(b.type) || a.subject.localeCompare(b.subject);
 }
@@ -276,11 +273,10 @@ function secretValues(spec: FileSpec, readSecret: SecretReader): string[] {
 
 async function fileChanges(input: PlanInput): Promise<FilePlan> {
   const { host, desired } = input;
-  const unitPaths = new Set(desired.services.map(unitPath));
   const changes: FileChange[] = [];
   const contents = new Map<string, string>();
   for (const spec of desired.files) {
-    const type = unitPaths.has(spec.path) ? "unit" : "file";
+    const type = isUnitFile(spec.path) ? "unit" : "file";
     const ownership = ownershipOf(spec);
     const currentBytes = await host.files.read(spec.path);
     const current = currentBytes?.toString("utf8");
@@ -324,11 +320,10 @@ async function fileChanges(input: PlanInput): Promise<FilePlan> {
     });
   }
   const wanted = new Set(desired.files.map((f) => f.path));
-  const appliedUnits = new Set(input.applied.services.map(unitPath));
   for (const path of input.applied.files) {
     if (wanted.has(path) || !(await host.files.stat(path))) continue;
     changes.push({
-      type: appliedUnits.has(path) ? "unit" : "file",
+      type: isUnitFile(path) ? "unit" : "file",
       action: "delete",
       subject: path,
       contentChanged: true,

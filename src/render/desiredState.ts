@@ -94,7 +94,14 @@ export interface ReleaseSpec {
 
 export type ReloadMethod =
   | { readonly kind: "signal"; readonly signal: "SIGHUP" }
-  | { readonly kind: "http"; readonly method: "POST"; readonly path: string }
+  | {
+      readonly kind: "http";
+      readonly method: "POST";
+      /** Requested in order; each must answer 2xx, or the service is restarted instead. */
+      readonly paths: readonly string[];
+      /** Basic auth as a user whose password is in a file on the host (Grafana's admin). */
+      readonly basicAuth?: { readonly username: string; readonly passwordFile: string };
+    }
   | { readonly kind: "restart" };
 
 export interface Listen {
@@ -147,6 +154,12 @@ export interface ServiceSpec {
    * programs that cannot come from the distribution's own packages (Grafana).
    */
   readonly optional?: boolean;
+  /**
+   * The package ships the unit (Grafana's grafana-server.service): stackmon keeps it and adds a
+   * drop-in with the hardening, restart policy and environment file. `binary` and `args` are then
+   * only what `up` runs.
+   */
+  readonly packagedUnit?: boolean;
   /** Setup outside files that must be in place before it starts (a database user). */
   readonly provisioning?: readonly ProvisioningStep[];
 }

@@ -1,38 +1,23 @@
-// A ServiceSpec as a hardened systemd unit. Pure; see reference/hardening.md for the reasoning.
-import type { FileSpec, ServiceSpec } from "./desiredState.js";
+// A ServiceSpec as a hardened systemd unit, or as a drop-in for a unit its package ships. Pure;
+// see reference/hardening.md for the reasoning.
+import type { FileSpec, Hardening, ServiceSpec } from "./desiredState.js";
+
+const UNIT_DIR = "/etc/systemd/system";
 
 /** systemd quotes arguments with spaces; our args never hold secrets. */
 function quoteArg(arg: string): string {
   return /[\s"'\\]/.test(arg) ? `"${arg.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` : arg;
 }
 
-export function renderUnit(service: ServiceSpec, execPath: string): string {
-  const h = service.hardening;
-  const after = ["network-online.target", ...service.after].join(" ");
-  const exec = [execPath, ...service.args].map(quoteArg).join(" \\\n    ");
-  const environment = Object.entries(service.environment)
+function environmentLines(service: ServiceSpec): string[] {
+  return Object.entries(service.environment)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => `Environment=${quoteArg(`${key}=${value}`)}`);
+}
+
+function hardeningLines(h: Hardening): string[] {
   const caps = h.capabilities.join(" ");
-  const lines = [
-    "# Rendered by stackmon; edits are overwritten on the next apply.",
-    "[Unit]",
-    `Description=${service.description}`,
-    `Wants=network-online.target`,
-    `After=${after}`,
-    "",
-    "[Service]",
-    "Type=simple",
-    `User=${service.user}`,
-    `Group=${service.group}`,
-    ...environment,
-    ...(service.environmentFile ? [`EnvironmentFile=${service.environmentFile}`] : []),
-    `ExecStart=${exec}`,
-    ...(service.reload.kind === "signal" ? ["ExecReload=/bin/kill -HUP $MAINPID"] : []),
-    "Restart=on-failure",
-    "RestartSec=5s",
-    "TimeoutStopSec=30s",
-    "",
+  return [
     "# Hardening: measured with `systemd-analyze security`.",
     `CapabilityBoundingSet=${caps}`,
     ...(caps ? [`AmbientCapabilities=${caps}`] : []),
@@ -66,6 +51,32 @@ export function renderUnit(service: ServiceSpec, execPath: string): string {
     "SystemCallErrorNumber=EPERM",
     "UMask=0027",
     ...h.extra,
+  ];
+}
+
+export function renderUnit(service: ServiceSpec, execPath: string): string {
+  const after = ["network-online.target", ...service.after].join(" ");
+  const exec = [execPath, ...service.args].map(quoteArg).join(" \\\n    ");
+  const lines = [
+    "# Rendered by stackmon; edits are overwritten on the next apply.",
+    "[Unit]",
+    `Description=${service.description}`,
+    `Wants=network-online.target`,
+    `After=${after}`,
+    "",
+    "[Service]",
+    "Type=simple",
+    `User=${service.user}`,
+    `Group=${service.group}`,
+    ...environmentLines(service),
+    ...(service.environmentFile ? [`EnvironmentFile=${service.environmentFile}`] : []),
+    `ExecStart=${exec}`,
+    ...(service.reload.kind === "signal" ? ["ExecReload=/bin/kill -HUP $MAINPID"] : []),
+    "Restart=on-failure",
+    "RestartSec=5s",
+    "TimeoutStopSec=30s",
+    "",
+    ...hardeningLines(service.hardening),
     "",
     "[Install]",
     "WantedBy=multi-user.target",
@@ -74,10 +85,47 @@ export function renderUnit(service: ServiceSpec, execPath: string): string {
   return lines.join("\n");
 }
 
+/**
+ * What stackmon adds to a unit its package ships. The package's ExecStart, user and paths stay;
+ * the environment file is replaced by stackmon's (the package's differs between Debian and RHEL,
+ * and an empty assignment resets the list).
+ */
+export function renderDropIn(service: ServiceSpec): string {
+  const lines = [
+    "# Rendered by stackmon; edits are overwritten on the next apply.",
+    `# Extends ${service.unit} as its package ships it: environment, restart policy, hardening.`,
+    "[Unit]",
+    "Wants=network-online.target",
+    `After=${["network-online.target", ...service.after].join(" ")}`,
+    "",
+    "[Service]",
+    ...environmentLines(service),
+    ...(service.environmentFile ? ["EnvironmentFile=", `EnvironmentFile=${service.environmentFile}`] : []),
+    "Restart=on-failure",
+    "RestartSec=5s",
+    "",
+    ...hardeningLines(service.hardening),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/** Where stackmon writes a service's unit: the unit itself, or its drop-in. */
+export function unitFilePath(service: Pick<ServiceSpec, "unit" | "packagedUnit">): string {
+  return service.packagedUnit === true
+    ? `${UNIT_DIR}/${service.unit}.d/stackmon.conf`
+    : `${UNIT_DIR}/${service.unit}`;
+}
+
+/** Whether systemd reads this file as (part of) a unit: changing it needs a daemon-reload. */
+export function isUnitFile(path: string): boolean {
+  return path.startsWith(`${UNIT_DIR}/`);
+}
+
 export function unitFile(service: ServiceSpec, execPath: string): FileSpec {
   return {
-    path: `/etc/systemd/system/${service.unit}`,
-    content: renderUnit(service, execPath),
+    path: unitFilePath(service),
+    content: service.packagedUnit === true ? renderDropIn(service) : renderUnit(service, execPath),
     mode: 0o644,
     owner: "root",
     group: "root",

@@ -4,6 +4,7 @@ import type { Component } from "./component.js";
 import { alertmanager } from "./alertmanager/index.js";
 import { blackbox } from "./blackbox/index.js";
 import { duplicati } from "./duplicati/index.js";
+import { grafana } from "./grafana/index.js";
 import { mysql } from "./mysql/index.js";
 import { node } from "./node/index.js";
 import { pm2 } from "./pm2/index.js";
@@ -18,4 +19,5 @@ export const components: readonly Component[] = [
   blackbox,
   duplicati,
   pm2,
+  grafana,
 ];

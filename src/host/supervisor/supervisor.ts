@@ -1,16 +1,24 @@
 // `stackmon up` without systemd or root: the rendered stack as supervised child processes in a
 // work directory, started in dependency-free order, checked for readiness, stopped on request.
+// An optional program that is not installed is left out of the stack; setup steps run first.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UserError } from "../../config/configError.js";
 import { reachableAddress } from "../../config/schemaParts.js";
 import type { StackConfig } from "../../config/stackConfig.js";
 import { PrometheusClient, type TargetHealth } from "../../lib/prometheusClient.js";
 import type { BinarySpec, DesiredState, ServiceSpec } from "../../render/desiredState.js";
-import { renderStack } from "../../stack.js";
+import { runProvisioningStep } from "../../apply/provisioning.js";
+import type { RenderTarget } from "../../components/component.js";
+import { components } from "../../components/registry.js";
+import { readSecret } from "../../lib/secrets.js";
+import { render } from "../../render/render.js";
 import { installHint, resolveBinary, type ResolvedBinary } from "../binaries.js";
+import { DiskFiles } from "../diskFiles.js";
+import type { Host } from "../host.js";
+import { isExecutableFile, runCommand } from "../runCommand.js";
 import { assertTreeValid } from "../validateTree.js";
 import { ChildService } from "./childService.js";
 import { acquireLock, writeWorkTree } from "./workDir.js";
@@ -44,16 +52,14 @@ export interface RunningStack {
 
 export async function startStack(options: UpOptions): Promise<RunningStack> {
   const workDir = resolve(options.workDir);
-  const state = withoutMissingOptionalServices(
-    renderStack(options.config, { root: workDir, platform: "supervisor" }),
-    options,
-  );
+  const state = renderRunnable(options.config, { root: workDir, platform: "supervisor" }, options.log);
   const binaries = resolveAllBinaries(state, options);
   const releaseLock = acquireLock(workDir);
   try {
     writeWorkTree(workDir, state, options.env);
     await assertPortsFree(state);
     assertTreeValid(workDir, state);
+    await provision(state, options);
   } catch (error) {
     releaseLock();
     throw error;
@@ -64,7 +70,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
     releaseLock();
   };
   try {
-    await Promise.all(services.map((s) => waitReady(s, 30_000, options.signal)));
+    await Promise.all(services.map((s) => waitReady(s, READY_TIMEOUT_MS, options.signal)));
   } catch (error) {
     await stop();
     throw error;
@@ -91,15 +97,81 @@ async function assertPortsFree(state: DesiredState): Promise<void> {
   }
 }
 
-function withoutMissingOptionalServices(state: DesiredState, options: UpOptions): DesiredState {
+/** A first start that creates a database and migrates it (Grafana's) can take a minute. */
+const READY_TIMEOUT_MS = 90_000;
+
+/**
+ * The stack as this machine can run it: an optional service whose program is not installed is
+ * left out together with its component, so that nothing else refers to it (no scrape job that
+ * would only ever be down, no datasource, no dashboards of it).
+ */
+export function renderRunnable(
+  config: StackConfig,
+  target: RenderTarget,
+  log: UpOptions["log"] = () => {},
+): DesiredState {
+  const state = render(config, target, components);
   const missing = state.services.filter((s) => s.optional === true && !resolveBinary(s.binary));
-  for (const service of missing) {
-    options.log(`${service.id} is not installed; carrying on without it`, {
-      hint: installHint(service.binary),
-    });
-  }
   if (missing.length === 0) return state;
-  return { ...state, services: state.services.filter((s) => !missing.includes(s)) };
+  for (const service of missing) {
+    log(`${service.id} is not installed; carrying on without it`, { hint: installHintFor(service, state) });
+  }
+  // A service's id is its component's id.
+  const absent = new Set(missing.map((s) => s.id));
+  return render(
+    config,
+    target,
+    components.filter((c) => !absent.has(c.id)),
+  );
+}
+
+/** How to install a program, with the vendor repository it comes from when it has one. */
+function installHintFor(service: ServiceSpec, state: DesiredState): string {
+  const apt = state.packages.find((p) => p.binary.name === service.binary.name)?.repository?.apt;
+  const name = service.binary.packages.apt;
+  if (!apt || !name) return installHint(service.binary);
+  return (
+    `add its apt repository (sudo install -d -m 0755 ${dirname(apt.keyPath)} && curl -fsSL ${apt.keyUrl} | sudo tee ${apt.keyPath} >/dev/null && ` +
+    `echo '${apt.sourceLine}' | sudo tee ${apt.listPath}), then sudo apt-get update && sudo apt-get install ${name}; ` +
+    "on a systemd host `stackmon apply` does all of it"
+  );
+}
+
+/**
+ * The setup steps apply runs (a generated password, a database user), each when its check says
+ * it is not in place. A step that fails is reported and `up` carries on: the service that needed
+ * it says why in its own log.
+ */
+async function provision(state: DesiredState, options: UpOptions): Promise<void> {
+  const host = commandHost();
+  for (const step of state.services.flatMap((s) => s.provisioning ?? [])) {
+    const check = await host.commands.run(step.check.program, step.check.args, { timeoutMs: 30_000 });
+    const inPlace =
+      check.status === 0 &&
+      (step.check.expect === undefined || new RegExp(step.check.expect).test(check.stdout));
+    if (inPlace) continue;
+    try {
+      await runProvisioningStep(host, step, (ref) => readSecret(ref, options.env));
+      options.log("provisioned", { step: step.id, what: step.description });
+    } catch (error) {
+      options.log("provisioning step failed; carrying on", {
+        step: step.id,
+        error: error instanceof UserError ? error.message : String(error),
+      });
+    }
+  }
+}
+
+/** This machine's commands, as the invoking user: all a provisioning step needs. */
+function commandHost(): Host {
+  return {
+    description: "this machine",
+    files: new DiskFiles("", false),
+    commands: {
+      executable: (path) => Promise.resolve(isExecutableFile(path)),
+      run: (program, args, runOptions = {}) => runCommand(program, args, runOptions),
+    },
+  };
 }
 
 function resolveAllBinaries(state: DesiredState, options: UpOptions): Map<string, ResolvedBinary> {

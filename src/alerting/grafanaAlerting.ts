@@ -1,0 +1,222 @@
+// The same catalog as Grafana-managed alerting (`alerting.engine: grafana`): a provisioning file
+// with one rule group per component, a Slack-type contact point per Mattermost route (its URL
+// from the environment, so it never sits in a world-readable file), a policy tree with the same
+// grouping and severity routes, and the same message templates.
+import { stringify } from "yaml";
+import { parseDuration } from "../lib/duration.js";
+import type { SecretRef } from "../render/desiredState.js";
+import type { ResolvedAlert } from "./alertRule.js";
+import type { AlertingSettings } from "./alertingSettings.js";
+import { mattermostRoutes, messageTemplates, type MattermostRoute } from "./mattermost.js";
+import { alertsByComponent, ruleAnnotations, ruleLabels } from "./prometheusRules.js";
+
+export interface GrafanaAlertingInput {
+  readonly alerting: AlertingSettings;
+  readonly alerts: readonly ResolvedAlert[];
+  readonly prometheusUid: string;
+  readonly folderUid: string;
+  readonly evaluationInterval: string;
+}
+
+/** An environment variable the Grafana service needs for its contact points, and its secret. */
+export interface GrafanaEnvironmentSecret {
+  readonly name: string;
+  readonly secret: SecretRef;
+}
+
+const ORG = 1;
+/** Grafana's name for its server-side expressions datasource. */
+const EXPRESSIONS = "__expr__";
+/** Muted routes: the always-firing Watchdog and severities with no channel. */
+const ALWAYS = "stackmon-always";
+
+export function webhookVariable(route: MattermostRoute): string {
+  return `STACKMON_${route.webhookName.toUpperCase().replaceAll("-", "_")}_URL`;
+}
+
+/** The variables the env file must hold, one per distinct webhook. */
+export function grafanaAlertingSecrets(alerting: AlertingSettings): GrafanaEnvironmentSecret[] {
+  const byName = new Map<string, GrafanaEnvironmentSecret>();
+  for (const route of mattermostRoutes(alerting)) {
+    byName.set(webhookVariable(route), { name: webhookVariable(route), secret: route.webhook });
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function renderGrafanaAlerting(input: GrafanaAlertingInput): string {
+  const routes = mattermostRoutes(input.alerting);
+  const document = {
+    apiVersion: 1,
+    groups: [...alertsByComponent(input.alerts)].map(([component, alerts]) => ({
+      orgId: ORG,
+      name: `stackmon-${component}`,
+      folder: input.folderUid,
+      interval: groupInterval(input.evaluationInterval),
+      rules: alerts.map((alert) => grafanaRule(alert, input, alerts)),
+    })),
+    contactPoints: routes.map((route) => contactPoint(route)),
+    policies: [policyTree(input.alerting, routes)],
+    templates: [
+      {
+        orgId: ORG,
+        name: "stackmon",
+        template: messageTemplates({
+          engine: "grafana",
+          ...(input.alerting.grafana_url ? { grafanaUrl: input.alerting.grafana_url } : {}),
+        }),
+      },
+    ],
+    muteTimes: [
+      {
+        orgId: ORG,
+        name: ALWAYS,
+        time_intervals: [{ times: [{ start_time: "00:00", end_time: "24:00" }] }],
+      },
+    ],
+  };
+  return `# Rendered by stackmon from stackmon.yml; edits are overwritten on the next apply.\n${stringify(document, { lineWidth: 0 })}`;
+}
+
+/** Grafana evaluates groups on multiples of 10 seconds. */
+function groupInterval(evaluationInterval: string): string {
+  const seconds = Math.max(10, Math.ceil((parseDuration(evaluationInterval) ?? 60_000) / 10_000) * 10);
+  return `${seconds}s`;
+}
+
+/**
+ * The Prometheus rule as Grafana runs it: query A is the rule's own PromQL (with its comparison,
+ * so healthy series vanish and "no data" means OK); B turns every returned sample into 1 and C
+ * fires on it — the shape Grafana itself uses to import Prometheus rules.
+ */
+function grafanaRule(
+  alert: ResolvedAlert,
+  input: GrafanaAlertingInput,
+  group: readonly ResolvedAlert[],
+): Record<string, unknown> {
+  const variants = group.filter((a) => a.name === alert.name).length;
+  return {
+    uid: ruleUid(alert),
+    title: variants > 1 ? `${alert.name} (${alert.severity})` : alert.name,
+    condition: "C",
+    data: [
+      {
+        refId: "A",
+        relativeTimeRange: { from: 600, to: 0 },
+        datasourceUid: input.prometheusUid,
+        model: {
+          refId: "A",
+          datasource: { type: "prometheus", uid: input.prometheusUid },
+          expr: alert.expr,
+          instant: true,
+          range: false,
+          intervalMs: 1000,
+          maxDataPoints: 43200,
+        },
+      },
+      expression("B", { type: "math", expression: "is_number($A) || is_nan($A) || is_inf($A)" }),
+      expression("C", {
+        type: "threshold",
+        expression: "B",
+        conditions: [{ evaluator: { type: "gt", params: [0] } }],
+      }),
+    ],
+    for: alert.for,
+    labels: ruleLabels(alert),
+    annotations: Object.fromEntries(
+      Object.entries(ruleAnnotations(alert)).map(([key, text]) => [key, grafanaTemplate(text)]),
+    ),
+    noDataState: "OK",
+    execErrState: "Error",
+    isPaused: false,
+  };
+}
+
+function expression(refId: string, model: Record<string, unknown>): Record<string, unknown> {
+  return {
+    refId,
+    relativeTimeRange: { from: 0, to: 0 },
+    datasourceUid: EXPRESSIONS,
+    model: { refId, datasource: { type: EXPRESSIONS, uid: EXPRESSIONS }, ...model },
+  };
+}
+
+/** Prometheus's `$value` is a number; Grafana's is a description of every query, so use A's. */
+export function grafanaTemplate(text: string): string {
+  return text.replace(/\$value\b(?!s)/g, "$values.A.Value");
+}
+
+/** Grafana rule uids: at most 40 of [a-zA-Z0-9-_], stable across renders. */
+export function ruleUid(alert: ResolvedAlert): string {
+  const slug = `sm-${alert.name.replace(/[^A-Za-z0-9]+/g, "-").toLowerCase()}-${alert.severity[0] ?? "x"}`;
+  if (slug.length <= 40) return slug;
+  return `${slug.slice(0, 31)}-${fnv1a(slug)}`;
+}
+
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
+
+function contactPoint(route: MattermostRoute): Record<string, unknown> {
+  const mention = route.mention?.replace(/^@/, "");
+  return {
+    orgId: ORG,
+    name: `mattermost-${route.severity}`,
+    receivers: [
+      {
+        uid: `stackmon-mattermost-${route.severity}`,
+        type: "slack",
+        settings: {
+          // Interpolated by Grafana from its environment (the 0640 env file).
+          url: `$${webhookVariable(route)}`,
+          ...(route.channel ? { recipient: route.channel } : {}),
+          username: route.username,
+          ...(route.iconUrl ? { icon_url: route.iconUrl } : {}),
+          // Grafana puts this in the post's own text, where Mattermost notifies for it.
+          ...(mention === "channel" || mention === "here" ? { mentionChannel: mention } : {}),
+          title: '{{ template "stackmon.title" . }}',
+          text: '{{ template "stackmon.text" . }}',
+        },
+        disableResolveMessage: false,
+      },
+    ],
+  };
+}
+
+function policyTree(alerting: AlertingSettings, routes: readonly MattermostRoute[]): Record<string, unknown> {
+  const receiverOf = (severity: string) => routes.find((r) => r.severity === severity);
+  const fallback = routes[0];
+  return {
+    orgId: ORG,
+    // Grafana needs a contact point at the root; nothing reaches it unmatched but through a muted route.
+    receiver: fallback ? `mattermost-${fallback.severity}` : "grafana-default-email",
+    group_by: alerting.group_by,
+    group_wait: alerting.group_wait,
+    group_interval: alerting.group_interval,
+    repeat_interval: alerting.repeat_interval.warning,
+    routes: [
+      {
+        receiver: fallback ? `mattermost-${fallback.severity}` : "grafana-default-email",
+        object_matchers: [["alertname", "=", "Watchdog"]],
+        mute_time_intervals: [ALWAYS],
+      },
+      ...(["critical", "warning", "info"] as const).map((severity) => {
+        const route = receiverOf(severity);
+        return {
+          receiver: route
+            ? `mattermost-${severity}`
+            : fallback
+              ? `mattermost-${fallback.severity}`
+              : "grafana-default-email",
+          object_matchers: [["severity", "=", severity]],
+          repeat_interval: alerting.repeat_interval[severity],
+          ...(route ? {} : { mute_time_intervals: [ALWAYS] }),
+        };
+      }),
+    ],
+  };
+}

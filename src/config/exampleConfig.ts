@@ -47,6 +47,19 @@ exporters:
     # user: stackmon_exporter
     # password_file: /etc/stackmon/secrets/mysql-exporter.password
 
+grafana:
+  enabled: true               # installed from Grafana's own repository (see docs/grafana.md)
+  listen_address: 127.0.0.1:3000
+  admin_user: admin
+  # admin_password_file: /etc/stackmon/secrets/grafana-admin.password
+  #                           # without one, apply generates a password on the host and keeps it
+  #                           # in /etc/stackmon/grafana/admin.password
+  # root_url: https://grafana.example.com/
+  # extra_dashboards: [/etc/stackmon/dashboards]   # your own dashboard JSON, files or folders
+  # dashboards:
+  #   stackmon-node: {enabled: false}              # leave out one of the stack's dashboards
+  #   stackmon-mysql: {file: /etc/stackmon/dashboards/mysql.json}   # or use your own instead
+
 # Exposing an endpoint beyond this host requires TLS and basic auth, e.g.:
 #   listen_address: 0.0.0.0:9100
 #   web:

@@ -47,6 +47,8 @@ prometheus:
 ${extra.prometheus ?? ""}
 alertmanager:
   listen_address: 127.0.0.1:${ports.alertmanager}
+# Grafana comes from Grafana's own repository, which the container cannot reach.
+grafana: {enabled: false}
 exporters:
   node:
     listen_address: 127.0.0.1:${ports.node}

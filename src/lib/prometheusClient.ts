@@ -30,7 +30,13 @@ const fetchTransport: HttpTransport = async (url, options) => {
 export interface RuleGroupHealth {
   readonly name: string;
   readonly file: string;
-  readonly rules: readonly { readonly name: string; readonly health: string; readonly lastError: string }[];
+  readonly rules: readonly {
+    readonly name: string;
+    readonly health: string;
+    readonly lastError: string;
+    /** For alerting rules: "inactive", "pending" or "firing". */
+    readonly state?: string;
+  }[];
 }
 
 export class PrometheusClient {
@@ -74,13 +80,22 @@ export class PrometheusClient {
   /** Loaded rule groups with each rule's health, sorted by file and group. */
   async ruleGroups(): Promise<RuleGroupHealth[]> {
     const data = await this.get<{
-      groups: { name: string; file: string; rules: { name: string; health: string; lastError?: string }[] }[];
+      groups: {
+        name: string;
+        file: string;
+        rules: { name: string; health: string; lastError?: string; state?: string }[];
+      }[];
     }>("/api/v1/rules");
     return data.groups
       .map((g) => ({
         name: g.name,
         file: g.file,
-        rules: g.rules.map((r) => ({ name: r.name, health: r.health, lastError: r.lastError ?? "" })),
+        rules: g.rules.map((r) => ({
+          name: r.name,
+          health: r.health,
+          lastError: r.lastError ?? "",
+          ...(r.state !== undefined ? { state: r.state } : {}),
+        })),
       }))
       .sort((a, b) => a.file.localeCompare(b.file) || a.name.localeCompare(b.name));
   }

@@ -162,6 +162,35 @@ async function alertmanagerChecks(client: PrometheusClient, desired: DesiredStat
   });
 }
 
+/**
+ * The always-firing Watchdog proves the whole path: Prometheus evaluates rules and Alertmanager
+ * receives what fires. Pending until Prometheus has evaluated it once.
+ */
+async function watchdogCheck(client: PrometheusClient, input: VerifyInput): Promise<Check[]> {
+  const alertmanagerUrl = input.desired.endpoints.find((e) => e.role === "alertmanager")?.url;
+  const rule = (await client.ruleGroups()).flatMap((g) => g.rules).find((r) => r.name === "Watchdog");
+  if (!alertmanagerUrl || !rule) return [];
+  const check = "watchdog";
+  if (rule.state !== "firing") {
+    return [{ check, status: "pending", detail: "Prometheus has not evaluated the Watchdog yet" }];
+  }
+  const headers = await authHeadersFor(input.desired, alertmanagerUrl, async (path) =>
+    (await input.host.files.read(path))?.toString("utf8"),
+  );
+  const url = new URL("/api/v2/alerts?active=true&filter=alertname%3D%22Watchdog%22", alertmanagerUrl);
+  const response = await httpGet(url.toString(), { headers });
+  const received = response?.status === 200 && (JSON.parse(response.body) as unknown[]).length > 0;
+  return [
+    {
+      check,
+      status: received ? "ok" : "fail",
+      detail: received
+        ? "fires in Prometheus and has reached Alertmanager"
+        : `fires in Prometheus but Alertmanager ${response ? `answers ${response.status} without it` : "does not answer"}`,
+    },
+  ];
+}
+
 /** The address a job actually scrapes for a target (a relabelled __address__ for probes). */
 function scrapedAddresses(job: ScrapeJob): string[] {
   const replaced = job.relabelConfigs?.find((r) => r["target_label"] === "__address__")?.["replacement"];
@@ -226,6 +255,7 @@ export async function verifyStack(input: VerifyInput): Promise<Check[]> {
         ["targets", () => targetChecks(client)],
         ["rules", () => ruleChecks(client, input.desired)],
         ["alertmanager", () => alertmanagerChecks(client, input.desired)],
+        ["watchdog", () => watchdogCheck(client, input)],
       ] as const) {
         try {
           checks.push(...(await part()));

@@ -6,6 +6,7 @@ import { EXIT } from "./command.js";
 import { alertsCommand } from "./alerts.js";
 import { applyCommand } from "./apply.js";
 import { checkCommand } from "./check.js";
+import { dashboardsCommand } from "./dashboards.js";
 import { initCommand } from "./init.js";
 import { planCommand } from "./plan.js";
 import { renderCommand } from "./render.js";
@@ -25,6 +26,7 @@ const commands: readonly Command[] = [
   applyCommand,
   verifyCommand,
   alertsCommand,
+  dashboardsCommand,
   checkCommand,
   testAlertCommand,
 ];

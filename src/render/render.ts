@@ -12,6 +12,7 @@ import type {
 } from "./desiredState.js";
 import { unitFile } from "./systemdUnit.js";
 import { alertingSettingsOf, resolveAlerts } from "../alerting/catalog.js";
+import { overviewDashboard } from "../dashboards/overview.js";
 
 interface EnabledComponent {
   readonly component: Component;
@@ -91,11 +92,13 @@ export function render(
   };
 }
 
-/** Dashboards are built from the stack (thresholds), then offered to every component (Grafana). */
+/**
+ * Dashboards are built from the stack (thresholds), then offered to every component (Grafana).
+ * The overview is built from the components' dashboards (their health) and the alert catalog.
+ */
 export function withDashboards(stack: StackContext, enabled: readonly EnabledComponent[]): StackContext {
-  const dashboards = enabled
-    .flatMap(({ component, settings }) => component.dashboards(settings, stack))
-    .sort((a, b) => a.uid.localeCompare(b.uid));
+  const own = enabled.flatMap(({ component, settings }) => component.dashboards(settings, stack));
+  const dashboards = [...own, overviewDashboard(own, stack)].sort((a, b) => a.uid.localeCompare(b.uid));
   return { ...stack, dashboards };
 }
 

@@ -4,7 +4,7 @@
 // reads its config the same way), up runs `grafana server` on the rendered config and
 // provisioning, with a generated admin password.
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -12,7 +12,7 @@ import { grafanaBinary } from "../../src/components/grafana/grafanaPackage.js";
 import { resolveBinary } from "../../src/host/binaries.js";
 import { PrometheusClient } from "../../src/lib/prometheusClient.js";
 import { freePorts } from "../helpers/ports.js";
-import { startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+import { runCli, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 
 async function eventually<T>(
   probe: () => Promise<T | undefined>,
@@ -170,6 +170,27 @@ describe("stackmon up with a grafana program on PATH", () => {
     );
     const provider = readFileSync(join(work, "etc/grafana/provisioning/dashboards/stackmon.yaml"), "utf8");
     assert.match(provider, new RegExp(`path: ${work}/etc/grafana/dashboards/stackmon`));
+  });
+
+  it("a configured admin password file that is missing stops a second up, naming the key and the file", async () => {
+    const other = tempDir("stackmon-grafana-missing-");
+    const config = (await stackConfig()).text.replace(
+      /^grafana: \{(.*)\}$/m,
+      "grafana: {$1, admin_password_file: /nonexistent/grafana-admin.password}",
+    );
+    writeFileSync(join(other, "stackmon.yml"), config);
+    const result = runCli(
+      ["up", "-c", join(other, "stackmon.yml"), "--dir", join(other, "work"), "--no-install"],
+      {
+        env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` },
+      },
+    );
+    rmSync(other, { recursive: true, force: true });
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /grafana\.admin_password_file: cannot read secret file \/nonexistent\/grafana-admin\.password \(ENOENT\)/,
+    );
   });
 
   it("Prometheus scrapes Grafana as job grafana, instance the host's name", async () => {

@@ -5,6 +5,8 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { freePort } from "../../../test/helpers/ports.js";
 import { apply, type ApplyOptions } from "../../apply/apply.js";
+import { UserError } from "../../config/configError.js";
+import { readSecret as readSecretFromDisk } from "../../lib/secrets.js";
 import { FakeHost, type FakeHostOptions } from "../../host/fakeHost.js";
 import type { CommandResult } from "../../host/host.js";
 import { NOTHING_APPLIED } from "../../plan/appliedState.js";
@@ -194,6 +196,23 @@ describe("grafana install: apply", () => {
     assert.equal(
       host.events.some((e) => e.startsWith("run sh ")),
       false,
+    );
+  });
+
+  it("a configured admin password file that is missing stops apply, naming the key and the file", async () => {
+    const host = debianHost();
+    const config = "grafana:\n  admin_password_file: /nonexistent/grafana-admin.password\n";
+    await assert.rejects(
+      apply({ ...options(host, config), readSecret: (ref) => readSecretFromDisk(ref, {}) }),
+      (error: unknown) =>
+        error instanceof UserError &&
+        error.message ===
+          "grafana.admin_password_file: cannot read secret file /nonexistent/grafana-admin.password (ENOENT)",
+    );
+    assert.equal(
+      host.events.some((e) => e.startsWith("write /etc/")),
+      false,
+      "nothing was written",
     );
   });
 

@@ -226,6 +226,10 @@ describe("grafana install: apply", () => {
       [["unit", "update"]],
     );
     assert.equal(plan.daemonReload, true);
+    assert.deepEqual(
+      plan.services.filter((a) => a.unit === "grafana-server.service").map((a) => a.run),
+      ["restart"],
+    );
   });
 });
 

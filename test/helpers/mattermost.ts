@@ -44,6 +44,8 @@ export interface Post {
 export interface Attempt {
   readonly hook: string;
   readonly status: number;
+  /** The first attachment's title, or the text's first line: which message it was. */
+  readonly title: string;
 }
 
 export interface TestMattermost {
@@ -77,7 +79,7 @@ export async function startMattermost(
     void readBody(request).then((body) => {
       const hook = /^\/hooks\/([a-z0-9]+)$/.exec(request.url ?? "")?.[1] ?? "";
       const answer = (status: number, id: string, message: string) => {
-        attempts.push({ hook, status });
+        attempts.push({ hook, status, title: titleOf(body) });
         if (status === 200) {
           response.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
         } else {
@@ -169,11 +171,18 @@ function parsePayload(contentType: string, body: string): WebhookPayload | undef
   if (json === null) return undefined;
   try {
     const parsed: unknown = JSON.parse(json);
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-      ? (parsed)
-      : undefined;
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function titleOf(body: string): string {
+  try {
+    const payload = JSON.parse(body) as WebhookPayload;
+    return payload.attachments?.[0]?.title ?? payload.text?.split("\n")[0] ?? "";
+  } catch {
+    return "";
   }
 }
 

@@ -5,11 +5,15 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { createServer, type Server } from "node:https";
 import { freePorts } from "../helpers/ports.js";
+import { startPm2, type TestPm2 } from "../helpers/pm2.js";
+import { makeCertificate } from "../helpers/tls.js";
 import { startMattermost, type Post, type TestMattermost } from "../helpers/mattermost.js";
-import { runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+import { REPO_ROOT, runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 
 const HOST = "e2e-host";
+const DUPLICATI_TOKEN = "alerting-e2e-token-0123456789";
 
 /** The pid `up` printed for a service in its table. */
 function pidOf(up: UpProcess, service: string): number {
@@ -30,13 +34,37 @@ describe("alerts reach Mattermost", () => {
   let mattermost: TestMattermost;
   let up: UpProcess;
   let dir: string;
+  let site: Server;
+  let pm2: TestPm2;
+  let duplicatiPort: number;
 
   before(async () => {
     mattermost = await startMattermost({ channels: ["ops-critical", "ops-alerts"] });
     dir = tempDir("stackmon-alerting-");
     const urlFile = join(dir, "mattermost.url");
     writeFileSync(urlFile, `${mattermost.hookUrl()}\n`, { mode: 0o640 });
-    const [prom, am, node, blackbox] = await freePorts(4);
+    // A website whose certificate expires in 2 days.
+    const certificate = makeCertificate(dir, "localhost", 2);
+    site = createServer(
+      { cert: readFileSync(certificate.certFile), key: readFileSync(certificate.keyFile) },
+      (_request, response) => response.end("ok"),
+    );
+    await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
+    const sitePort = (site.address() as { port: number }).port;
+    // A PM2 app that crashes a second after every start, restarted by PM2 each time.
+    pm2 = startPm2();
+    pm2.run([
+      "start",
+      pm2.app("crasher", "setTimeout(() => process.exit(1), 1000);"),
+      "--name",
+      "crasher",
+      "--restart-delay",
+      "500",
+      "--max-restarts",
+      "10000",
+    ]);
+    const [prom, am, node, blackbox, pm2Port, duplicati] = await freePorts(6);
+    duplicatiPort = duplicati ?? 0;
     up = await startUp(
       `
 global: {hostname: ${HOST}, scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
@@ -44,7 +72,15 @@ prometheus: {listen_address: "127.0.0.1:${prom}"}
 alertmanager: {listen_address: "127.0.0.1:${am}"}
 exporters:
   node: {listen_address: "127.0.0.1:${node}"}
-  blackbox: {listen_address: "127.0.0.1:${blackbox}"}
+  blackbox:
+    listen_address: "127.0.0.1:${blackbox}"
+    targets: [{url: "https://127.0.0.1:${sitePort}/", name: expiring}]
+  pm2: {enabled: true, user: root, pm2_home: "${pm2.home}", interval: 1s, listen_address: "127.0.0.1:${pm2Port}"}
+  duplicati:
+    enabled: true
+    listen_address: "127.0.0.1:${duplicati}"
+    token_env: DUPLICATI_TOKEN
+    scrape_interval: 1s
 alerting:
   group_wait: 1s
   group_interval: 2s
@@ -54,14 +90,60 @@ alerting:
     warning: {channel: ops-alerts}
   rules:
     TargetDown: {for: 0s}
+    BlackboxCertificateExpiring: {critical: {for: 0s}, warning: {for: 0s}}
+    Pm2ProcessRestartLoop: {for: 0s}
+    DuplicatiBackupFailed: {for: 0s}
 `,
-      { dir },
+      { dir, env: { ...process.env, DUPLICATI_TOKEN } },
     );
   });
   after(async () => {
     await up?.stop();
     await mattermost?.close();
+    pm2?.stop();
+    site?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("posts a certificate expiring in 2 days as critical, naming the host and the days left", async () => {
+    const post = await mattermost.waitForPost(
+      (p) => isFiring(p) && /certificate for 127\.0\.0\.1 expires in (1\.9|2\.0) days/.test(p.visible),
+    );
+    assert.equal(post.channel, "ops-critical");
+    assert.match(post.attachments[0]?.title ?? "", /^Critical: certificate for 127\.0\.0\.1 expires in/);
+    // The critical holds back the warning of the same certificate (inhibition).
+    await sleep(5_000);
+    assert.ok(
+      !mattermost.posts.some(
+        (p) => p.channel === "ops-alerts" && p.visible.includes("certificate for 127.0.0.1"),
+      ),
+    );
+  });
+
+  it("posts a crash-looping PM2 app as a restart loop", async () => {
+    const post = await mattermost.waitForPost(
+      (p) =>
+        isFiring(p) &&
+        /crasher \(pm_id 0\) keeps restarting: \d+ restarts in 15 minutes at e2e-host/.test(p.visible),
+    );
+    assert.equal(post.channel, "ops-critical");
+  });
+
+  it("posts a Duplicati backup whose report says Error as failed", async () => {
+    const report = readFileSync(
+      join(REPO_ROOT, "test/fixtures/duplicati/json-error-long-duration.json"),
+      "utf8",
+    );
+    const response = await fetch(`http://127.0.0.1:${duplicatiPort}/report?token=${DUPLICATI_TOKEN}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: report,
+    });
+    assert.equal(response.status, 200);
+    const post = await mattermost.waitForPost(
+      (p) => isFiring(p) && p.visible.includes("backup db dumps failed at dbhost"),
+    );
+    assert.equal(post.channel, "ops-critical");
   });
 
   it("posts a stopped node exporter to the critical channel, then its recovery", async () => {
@@ -118,10 +200,12 @@ alerting:
         mattermost.attempts.slice(attemptsBefore).some((a) => a.status === 400),
       );
       // Several group intervals (2s each) pass; a 4xx is not retried within one, so the attempts
-      // stay near one per interval instead of a tight loop.
+      // for this message stay near one per interval instead of a tight loop.
       const firstRejected = mattermost.attempts.length;
       await sleep(10_000);
-      const rejected = mattermost.attempts.length - firstRejected;
+      const rejected = mattermost.attempts
+        .slice(firstRejected)
+        .filter((a) => a.title === "Critical: node at e2e-host is down").length;
       assert.ok(rejected <= 8, `${rejected} further attempts in 10 s with a 2 s group interval`);
       const log = readFileSync(join(dir, "work", "logs", "alertmanager.log"), "utf8");
       assert.match(log, /mattermost-critical.*400|400.*mattermost-critical/s);
@@ -161,11 +245,14 @@ alerting:
   });
 
   it("never posts the same message twice and keeps the Watchdog out of chat", () => {
-    const seen = new Set<string>();
+    // A message may come again only after it was resolved in between (a real flap).
+    const lastStatus = new Map<string, string>();
     for (const post of mattermost.posts) {
-      const key = JSON.stringify([post.channel, post.text, post.attachments]);
-      assert.ok(!seen.has(key), `posted twice: ${post.visible}`);
-      seen.add(key);
+      const title = post.attachments[0]?.title ?? "";
+      const status = title.startsWith("Resolved") ? "resolved" : "firing";
+      const key = JSON.stringify([post.channel, title.replace(/^[^:]+: /, ""), post.attachments[0]?.text]);
+      assert.notEqual(lastStatus.get(key), status, `posted twice: ${post.visible}`);
+      lastStatus.set(key, status);
     }
     assert.ok(mattermost.posts.length > 0);
     assert.ok(!mattermost.posts.some((p) => p.visible.includes("alerting pipeline is working")));

@@ -106,6 +106,11 @@ describe("stackmon dashboards", () => {
     }
   });
 
+  it("carry the dashboard schema of Grafana 12.2 and later (schemaVersion 42), as docs/dashboards.md says", () => {
+    for (const spec of dashboardsOf(EVERY_COMPONENT_CONFIG))
+      assert.equal(parseDashboard(spec).schemaVersion, 42);
+  });
+
   it("link to one another through the stackmon tag, keeping the time range", () => {
     for (const spec of dashboardsOf(EVERY_COMPONENT_CONFIG)) {
       const dashboard = parseDashboard(spec);

@@ -77,6 +77,11 @@ export interface AlertDefinition {
   readonly description: string;
   /** A page explaining what to do, when there is one worth linking. */
   readonly runbook?: string;
+  /**
+   * Alerts of the same target (same instance) held back while this one fires, because they say
+   * the same thing less well (a site that is down also answers with an error status).
+   */
+  readonly inhibits?: readonly string[];
   /** promtool cases built for the effective threshold, so a tuned rule is still tested. */
   tests(input: AlertTestInput): AlertTests;
 }
@@ -93,6 +98,7 @@ export interface ResolvedAlert {
   readonly summary: string;
   readonly description: string;
   readonly runbook?: string;
+  readonly inhibits?: readonly string[];
   /** False when the component is off or the rule is disabled; such alerts render nothing. */
   readonly enabled: boolean;
   /** Why it is off: its component is not enabled, or alerting.rules turned it off. */

@@ -49,6 +49,7 @@ export function resolveAlerts(components: readonly Component[], config: StackCon
         summary: alert.summary,
         description: alert.description,
         ...(alert.runbook ? { runbook: alert.runbook } : {}),
+        ...(alert.inhibits ? { inhibits: alert.inhibits } : {}),
         enabled: componentOn && enabled,
         ...(!componentOn
           ? { disabledBy: "component" as const }

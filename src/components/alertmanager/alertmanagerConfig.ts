@@ -3,6 +3,7 @@
 // in Alertmanager (its UI and API) without being sent anywhere.
 import { stringify } from "yaml";
 import type { AlertingSettings } from "../../alerting/alertingSettings.js";
+import type { ResolvedAlert } from "../../alerting/alertRule.js";
 import { RESOLVED_COLOR, SEVERITY_COLORS, type MattermostRoute } from "../../alerting/mattermost.js";
 
 /** Receives what must not reach chat: the always-firing Watchdog, undelivered severities. */
@@ -16,6 +17,8 @@ const IDENTITY_LABELS = ["alertname", "instance", "job", "mountpoint", "device",
 
 export interface AlertmanagerConfigInput {
   readonly alerting: AlertingSettings;
+  /** The enabled alerts, for the inhibitions they declare. */
+  readonly alerts: readonly ResolvedAlert[];
   readonly routes: readonly MattermostRoute[];
   /** Path of the message templates, as Alertmanager will see it. */
   readonly templatesPath: string;
@@ -58,10 +61,30 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
         target_matchers: ['severity=~"warning|info"'],
         equal: IDENTITY_LABELS,
       },
+      ...declaredInhibitions(input.alerts),
     ],
     receivers: [{ name: NOWHERE }, ...routes.map((route) => receiver(route, input))],
   };
   return `# Rendered by stackmon from stackmon.yml; edits are overwritten on the next apply.\n${stringify(document, { lineWidth: 0 })}`;
+}
+
+/** What the catalog declares: while one alert fires for a target, others of it are held back. */
+function declaredInhibitions(alerts: readonly ResolvedAlert[]): Record<string, unknown>[] {
+  const enabled = new Set(alerts.map((a) => a.name));
+  const sources = [...new Set(alerts.filter((a) => a.inhibits?.length).map((a) => a.name))].sort();
+  return sources.flatMap((source) => {
+    const targets = [
+      ...new Set(alerts.filter((a) => a.name === source).flatMap((a) => a.inhibits ?? [])),
+    ].filter((name) => enabled.has(name));
+    if (targets.length === 0) return [];
+    return [
+      {
+        source_matchers: [`alertname="${source}"`],
+        target_matchers: [`alertname=~"${targets.sort().join("|")}"`],
+        equal: ["instance"],
+      },
+    ];
+  });
 }
 
 function receiver(route: MattermostRoute, input: AlertmanagerConfigInput): Record<string, unknown> {

@@ -93,6 +93,7 @@ export const alertmanager = defineComponent({
           path: configFile,
           content: renderAlertmanagerConfig({
             alerting: stack.alerting,
+            alerts: stack.alerts,
             routes,
             templatesPath: stack.path(templatesFile),
             webhookFile: (name) => stack.path(webhookFile(name)),

@@ -37,6 +37,8 @@ const probeFailed: AlertDefinition = {
   expr: () => `probe_success{${AVAILABILITY_PROBES}} == 0`,
   summary: `${SITE} is down`,
   description: probeFailedDescription,
+  // An HTTP error status also fails the probe: one message for the site, not two.
+  inhibits: ["BlackboxHttpErrorStatus"],
   tests: (input) => ({
     fires: caseOf([steady(seriesOf("probe_success", SHOP), 0, input)], input, {
       labels: SHOP,

@@ -127,3 +127,36 @@ alerting:
     );
   });
 });
+
+describe("alerting.engine: grafana", () => {
+  it("needs Grafana in the stack", () => {
+    const found = problems("grafana: {enabled: false}\nalerting:\n  engine: grafana\n");
+    assert.deepEqual(found, [
+      "stackmon.yml:3:11: alerting.engine: grafana evaluates the alerts, but Grafana is not enabled in this stack",
+    ]);
+  });
+
+  it("leaves Prometheus without alert rules and gives Grafana the catalog and the webhook URLs", () => {
+    const state = renderStack(
+      parseStackConfig(
+        "alerting:\n  engine: grafana\n  mattermost: {webhook_url_file: /etc/mm.url}\n",
+        "stackmon.yml",
+        {},
+      ),
+      { root: "", platform: "systemd" },
+    );
+    assert.ok(!state.files.some((f) => f.path.startsWith("/etc/prometheus/rules/")));
+    const provisioning = state.files.find(
+      (f) => f.path === "/etc/grafana/provisioning/alerting/stackmon.yaml",
+    );
+    assert.ok(provisioning && typeof provisioning.content === "string");
+    assert.match(provisioning.content, /url: \$STACKMON_MATTERMOST_URL/);
+    const env = state.files.find((f) => f.path === "/etc/default/grafana-server");
+    assert.equal(env?.mode, 0o640);
+    assert.equal(env?.group, "grafana");
+    assert.ok(env && typeof env.content !== "string", "the env file holds the webhook as a secret part");
+    const alertmanager = state.files.find((f) => f.path === "/etc/alertmanager/alertmanager.yml");
+    assert.ok(alertmanager && typeof alertmanager.content === "string");
+    assert.doesNotMatch(alertmanager.content, /slack_configs/, "Alertmanager delivers nothing");
+  });
+});

@@ -40,5 +40,14 @@ export function checkStack(config: StackConfig, components: readonly Component[]
       }
     }
   }
+  // Grafana-managed alerting needs a Grafana in the stack to evaluate and deliver.
+  const engine = (config.document["alerting"] as { engine?: string } | undefined)?.engine;
+  const roles = new Set(enabled.flatMap(({ contribution }) => contribution.endpoints.map((e) => e.role)));
+  if (engine === "grafana" && !roles.has("grafana")) {
+    issues.push({
+      path: ["alerting", "engine"],
+      message: "grafana evaluates the alerts, but Grafana is not enabled in this stack",
+    });
+  }
   return issues;
 }

@@ -20,7 +20,11 @@ import type {
 } from "../../render/desiredState.js";
 import { defineComponent, type DashboardSpec, type StackContext } from "../component.js";
 import { listenClaim, listenOf, localScrapeJob, scrapePasswordPath } from "../shared/endpoint.js";
-import { ALERTMANAGER_DATASOURCE_UID, PROMETHEUS_DATASOURCE_UID } from "../shared/grafanaDatasources.js";
+import {
+  ALERTMANAGER_DATASOURCE_UID,
+  GRAFANA_FOLDER,
+  PROMETHEUS_DATASOURCE_UID,
+} from "../shared/grafanaDatasources.js";
 import { hardening } from "../shared/hardening.js";
 import {
   dashboardOverridesSchema,
@@ -38,6 +42,7 @@ import {
   type ProvisionedDatasource,
 } from "./provisioning.js";
 import { copiedPasswordStep, generatedPasswordStep } from "./secretSteps.js";
+import { grafanaAlertingSecrets, renderGrafanaAlerting } from "../../alerting/grafanaAlerting.js";
 
 const CONFIG_PATH = ["grafana"] as const;
 
@@ -58,6 +63,8 @@ const RELOAD_PATHS = [
   "/api/admin/provisioning/datasources/reload",
   "/api/admin/provisioning/dashboards/reload",
 ];
+/** Also re-read when Grafana evaluates the alerts. */
+const ALERTING_RELOAD_PATH = "/api/admin/provisioning/alerting/reload";
 
 const settingsSchema = z
   .strictObject({
@@ -133,7 +140,7 @@ export const grafana = defineComponent({
         reload: {
           kind: "http",
           method: "POST",
-          paths: RELOAD_PATHS,
+          paths: [...RELOAD_PATHS, ...(stack.alerting.engine === "grafana" ? [ALERTING_RELOAD_PATH] : [])],
           basicAuth: { username: settings.admin_user, passwordFile: ADMIN_PASSWORD_FILE },
         },
         // As Grafana's own unit: plugins it starts may need writable executable memory.
@@ -218,6 +225,21 @@ function configFiles(
     ...dashboardsOf(settings, stack).map((d) =>
       grafanaFile(`${DASHBOARD_DIR}/${d.uid}.json`, dashboardFileText(d.uid, d.json), RELOAD),
     ),
+    ...(stack.alerting.engine === "grafana"
+      ? [
+          grafanaFile(
+            `${PROVISIONING_DIR}/alerting/stackmon.yaml`,
+            renderGrafanaAlerting({
+              alerting: stack.alerting,
+              alerts: stack.alerts,
+              prometheusUid: PROMETHEUS_DATASOURCE_UID,
+              folderUid: GRAFANA_FOLDER,
+              evaluationInterval: stack.global.evaluation_interval,
+            }),
+            RELOAD,
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -257,9 +279,11 @@ function localUrl(settings: GrafanaSettings): string {
 
 /**
  * The variables the package's unit expands in its ExecStart (the Debian and RHEL packages read
- * the same ones). Secrets are not here: Grafana reads each from its own file.
+ * the same ones), and with Grafana as the alerting engine the Mattermost webhook URLs its contact
+ * points read from the environment (the file is 0640 root:grafana). Other secrets are not here:
+ * Grafana reads each from its own file.
  */
-function environmentFile(stack: StackContext): string {
+function environmentFile(stack: StackContext): FileSpec["content"] {
   const variables: [string, string][] = [
     ["GRAFANA_USER", "grafana"],
     ["GRAFANA_GROUP", "grafana"],
@@ -275,11 +299,19 @@ function environmentFile(stack: StackContext): string {
     ["PROVISIONING_CFG_DIR", stack.path(PROVISIONING_DIR)],
     ["PID_FILE_DIR", "/var/run/grafana"],
   ];
-  return [
+  const text = [
     "# Rendered by stackmon; edits are overwritten on the next apply.",
     ...variables.map(([key, value]) => `${key}=${value}`),
     "",
   ].join("\n");
+  const webhooks = stack.alerting.engine === "grafana" ? grafanaAlertingSecrets(stack.alerting) : [];
+  if (webhooks.length === 0) return text;
+  return {
+    template: [
+      text,
+      ...webhooks.flatMap(({ name, secret }) => [`${name}=`, { secret, as: "raw" as const }, "\n"]),
+    ],
+  };
 }
 
 /** The scrape job Prometheus reaches an endpoint with: it knows whether it needs TLS and auth. */

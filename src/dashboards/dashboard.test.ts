@@ -6,8 +6,12 @@ import {
   EVERY_COMPONENT_CONFIG,
   GRAFANA_ALERTING_CONFIG,
   SUPERVISED,
+  SYSTEMD_HOST,
   dashboardsOf,
 } from "../../test/helpers/dashboardConfigs.js";
+import { parse } from "yaml";
+import { maskedText } from "../render/fileContent.js";
+import { parseStackConfig, renderStack } from "../stack.js";
 import { parseDashboard } from "./inventory.js";
 import { sortedKeys } from "./dashboard.js";
 
@@ -77,6 +81,40 @@ describe("stackmon dashboards", () => {
         for (const v of dashboard.templating.list.filter((v) => v.type === "query"))
           assert.equal(resolve(v.datasource?.uid), PROMETHEUS_DATASOURCE_UID, `${spec.uid} $${v.name}`);
       }
+    }
+  });
+
+  it("as Grafana's files hold them, use the uid of the Prometheus datasource Grafana is provisioned with", () => {
+    const state = renderStack(parseStackConfig(EVERY_COMPONENT_CONFIG, "stackmon.yml", {}), SYSTEMD_HOST);
+    const text = (path: string) => maskedText(state.files.find((f) => f.path === path)?.content ?? "");
+    const provisioned = parse(text("/etc/grafana/provisioning/datasources/stackmon.yaml")) as {
+      datasources: { type: string; uid: string }[];
+    };
+    const prometheus = provisioned.datasources.find((d) => d.type === "prometheus");
+    assert.equal(prometheus?.uid, PROMETHEUS_DATASOURCE_UID);
+    const files = state.files.filter((f) => f.path.startsWith("/etc/grafana/dashboards/stackmon/"));
+    assert.equal(files.length, dashboardsOf(EVERY_COMPONENT_CONFIG).length, "every dashboard is written");
+    for (const file of files) {
+      const json = maskedText(file.content);
+      const variable = parseDashboard({
+        uid: "",
+        title: "",
+        json: JSON.parse(json) as Record<string, unknown>,
+      }).templating.list.find((v) => v.name === "datasource");
+      assert.equal(
+        variable?.current?.value,
+        prometheus?.uid,
+        `${file.path}: $datasource defaults to the provisioned uid`,
+      );
+      // Besides the dashboard's own uid, every uid in it is a datasource reference.
+      const own = file.path.replace(/^.*\/(.*)\.json$/, "$1");
+      const uids = new Set([...json.matchAll(/"uid":\s*"([^"]*)"/g)].map((m) => m[1]));
+      uids.delete(own);
+      assert.deepEqual(
+        [...uids],
+        ["${datasource}"],
+        `${file.path} refers to datasources by $datasource only`,
+      );
     }
   });
 

@@ -92,7 +92,6 @@ function prometheusAlertRows(stack: StackContext): DashboardRow[] {
             "backup",
             "mountpoint",
           ],
-          valueColumn: "Firing",
           emptyWhen: "no alert is firing, as on a healthy stack",
         }),
         timeseriesPanel({

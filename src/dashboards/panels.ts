@@ -171,20 +171,28 @@ export function timeseriesPanel(
   return panel;
 }
 
-/** Current values as rows, one per series, with its labels as columns. */
+/**
+ * Current values as rows, one per series, with its labels as columns. `valueColumn` names the
+ * value's column; without it the value is hidden (a list of what matches, where it is always 1).
+ */
 export function tablePanel(
-  options: PanelOptions & { readonly columns: readonly string[]; readonly valueColumn: string },
+  options: PanelOptions & { readonly columns: readonly string[]; readonly valueColumn?: string },
 ): TablePanelBuilder {
   const panel = common(new TablePanelBuilder(), options, "table", 24, 8);
-  // Keep the named label columns and the value, in that order; hide Time and the rest.
-  const keep = [...options.columns, `Value #A`, "Value"];
+  // Keep the named label columns (and the value), in that order; hide Time and the rest.
+  const values = ["Value #A", "Value"];
+  const keep = [...options.columns, ...(options.valueColumn !== undefined ? values : [])];
+  const hide = ["Time", "__name__", ...(options.valueColumn === undefined ? values : [])];
   panel.withTransformation({
     id: "organize",
     options: {
-      excludeByName: { Time: true, __name__: true },
+      excludeByName: Object.fromEntries(hide.map((c) => [c, true])),
       includeByName: Object.fromEntries(keep.map((c) => [c, true])),
       indexByName: Object.fromEntries(keep.map((c, i) => [c, i])),
-      renameByName: { Value: options.valueColumn, "Value #A": options.valueColumn },
+      renameByName:
+        options.valueColumn !== undefined
+          ? { Value: options.valueColumn, "Value #A": options.valueColumn }
+          : {},
     },
   });
   return panel;

@@ -141,17 +141,17 @@ async function runQuery(
   }
 }
 
-/** A panel shows data when one of its queries does; one that may be empty only has to run. */
+/** Every query of a panel returns data, unless the panel says when it may be empty: then it only has to run. */
 function panelProblem(outcomes: readonly QueryOutcome[]): string | undefined {
   const errors = outcomes.filter((o) => o.error !== undefined);
   if (errors.length > 0)
     return errors
       .map((o) => `query ${o.query.refId} failed: ${o.error ?? ""}\n      ${o.expr}`)
       .join("\n    ");
-  const panel = outcomes[0]?.panel;
-  if (panel?.emptyWhen !== undefined) return undefined;
-  if (outcomes.some((o) => o.values > 0)) return undefined;
-  return `shows no data:\n      ${outcomes.map((o) => o.expr).join("\n      ")}`;
+  if (outcomes[0]?.panel.emptyWhen !== undefined) return undefined;
+  const empty = outcomes.filter((o) => o.values === 0);
+  if (empty.length === 0) return undefined;
+  return empty.map((o) => `query ${o.query.refId} returns no data:\n      ${o.expr}`).join("\n    ");
 }
 
 async function checkPanel(

@@ -428,7 +428,6 @@ export function nodeDashboards<S extends NodeDashboardSettings>(
         unit: "none",
         queries: [{ expr: `node_systemd_unit_state{${SEL}, state="failed"} == 1` }],
         columns: ["instance", "name"],
-        valueColumn: "Failed",
         span: 12,
         emptyWhen: "no unit has failed, as on a healthy host",
       }),

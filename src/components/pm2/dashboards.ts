@@ -92,7 +92,6 @@ export function pm2Dashboards<S>(_settings: S, stack: StackContext): readonly Da
         unit: "none",
         queries: [{ expr: `pm2_process_status{${APP}} == 1` }],
         columns: ["instance", "name", "pm_id", "namespace", "exec_mode", "status"],
-        valueColumn: "Current",
       }),
     ],
   };

@@ -110,7 +110,7 @@ function panelLinks(links: readonly PanelLink[] | undefined): DashboardLinkBuild
  * What every panel kind shares. The SDK's panel builders have the same methods but no common
  * type, so this takes the one it is given and returns it.
  */
-function common<
+function withSharedOptions<
   B extends StatPanelBuilder | TimeseriesPanelBuilder | TablePanelBuilder | StateTimelinePanelBuilder,
 >(
   builder: B,
@@ -141,7 +141,7 @@ function common<
 
 /** A health value: one big number per series, coloured by its thresholds. */
 export function statPanel(options: PanelOptions): StatPanelBuilder {
-  return common(new StatPanelBuilder(), options, "instant", 4, 4)
+  return withSharedOptions(new StatPanelBuilder(), options, "instant", 4, 4)
     .graphMode(BigValueGraphMode.None)
     .colorMode(BigValueColorMode.Background)
     .textMode(BigValueTextMode.ValueAndName)
@@ -153,7 +153,7 @@ export function statPanel(options: PanelOptions): StatPanelBuilder {
 export function timeseriesPanel(
   options: PanelOptions & { readonly stacked?: boolean },
 ): TimeseriesPanelBuilder {
-  const panel = common(new TimeseriesPanelBuilder(), options, "range", 12, 8)
+  const panel = withSharedOptions(new TimeseriesPanelBuilder(), options, "range", 12, 8)
     .legend(
       new VizLegendOptionsBuilder()
         .showLegend(true)
@@ -178,7 +178,7 @@ export function timeseriesPanel(
 export function tablePanel(
   options: PanelOptions & { readonly columns: readonly string[]; readonly valueColumn?: string },
 ): TablePanelBuilder {
-  const panel = common(new TablePanelBuilder(), options, "table", 24, 8);
+  const panel = withSharedOptions(new TablePanelBuilder(), options, "table", 24, 8);
   // Keep the named label columns (and the value), in that order; hide Time and the rest.
   const values = ["Value #A", "Value"];
   const keep = [...options.columns, ...(options.valueColumn !== undefined ? values : [])];
@@ -200,7 +200,7 @@ export function tablePanel(
 
 /** A state per series over time (up/down, result of each backup), coloured by its mappings. */
 export function stateTimelinePanel(options: PanelOptions): StateTimelinePanelBuilder {
-  return common(new StateTimelinePanelBuilder(), options, "range", 24, 8)
+  return withSharedOptions(new StateTimelinePanelBuilder(), options, "range", 24, 8)
     .showValue(VisibilityMode.Never)
     .mergeValues(true)
     .fillOpacity(80)

@@ -70,6 +70,16 @@ export function lowIsBad(levels: {
   return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
 }
 
+/** Colour bands: `base` below the first step, then each step's colour from its value up. */
+export function bands(
+  base: StepColor,
+  steps: readonly { readonly value: number; readonly color: StepColor }[],
+): ThresholdsConfigBuilder {
+  return new ThresholdsConfigBuilder()
+    .mode(ThresholdsMode.Absolute)
+    .steps([{ value: null, color: base }, ...steps.map((s) => ({ value: s.value, color: s.color }))]);
+}
+
 /** For a 0/1 health value: red below 1. */
 export function okWhenOne(): ThresholdsConfigBuilder {
   return lowIsBad({ critical: 1 });

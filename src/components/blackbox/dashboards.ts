@@ -6,13 +6,13 @@ import { buildDashboard, type DashboardRow } from "../../dashboards/dashboard.js
 import { booleanMappings, stateTimelinePanel, statPanel, timeseriesPanel } from "../../dashboards/panels.js";
 import {
   alertThreshold,
+  bands,
   highIsBad,
   lowIsBad,
   okWhenOne,
   type AlertThresholdRef,
 } from "../../dashboards/thresholds.js";
 import { labelVariable } from "../../dashboards/variables.js";
-import { ThresholdsConfigBuilder, ThresholdsMode } from "@grafana/grafana-foundation-sdk/dashboard";
 
 export interface BlackboxDashboardSettings {
   readonly targets: readonly { readonly url: string; readonly tls_expiry: boolean }[];
@@ -44,13 +44,11 @@ const TCP = `job="blackbox_tcp", ${SITE}`;
 const ICMP = `job="blackbox_icmp", ${SITE}`;
 
 /** 2xx and 3xx are answers; 0 is no answer at all. */
-function httpStatusThresholds(): ThresholdsConfigBuilder {
-  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
-    { value: null, color: "red" },
+const httpStatusThresholds = () =>
+  bands("red", [
     { value: 200, color: "green" },
     { value: 400, color: "red" },
   ]);
-}
 
 function upStat(title: string, selector: string, what: string): ReturnType<typeof statPanel> {
   return statPanel({

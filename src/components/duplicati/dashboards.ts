@@ -13,12 +13,12 @@ import {
 import {
   alertThreshold,
   badWhenAny,
+  bands,
   lowIsBad,
   okWhenOne,
   type AlertThresholdRef,
 } from "../../dashboards/thresholds.js";
 import { instanceVariable, labelVariable } from "../../dashboards/variables.js";
-import { ThresholdsConfigBuilder, ThresholdsMode } from "@grafana/grafana-foundation-sdk/dashboard";
 
 export interface DuplicatiDashboardSettings {
   readonly server?: unknown;
@@ -52,13 +52,12 @@ const LAST_RESULT = `max by (instance, backup, machine) (${RESULTS.map(
 
 const resultMappings = valueMappings(RESULTS.map((r, i) => ({ value: i, text: r.result, color: r.color })));
 
-function resultThresholds(): ThresholdsConfigBuilder {
-  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
-    { value: null, color: "green" },
+/** Success green, Warning orange, worse red (Unknown too: nothing known is not good news). */
+const resultThresholds = () =>
+  bands("green", [
     { value: 1, color: "orange" },
     { value: 2, color: "red" },
   ]);
-}
 
 export function duplicatiDashboards<S extends DuplicatiDashboardSettings>(
   settings: S,

@@ -1,7 +1,6 @@
 // The node dashboard: the host at a glance (up, CPU, memory, fullest filesystem, load), then CPU,
 // memory, disks, network, kernel limits and, where systemd runs the stack, its units.
-import type { StackContext } from "../component.js";
-import type { DashboardSpec } from "../component.js";
+import type { DashboardSpec, StackContext } from "../component.js";
 import { buildDashboard, type DashboardRow } from "../../dashboards/dashboard.js";
 import { booleanMappings, statPanel, tablePanel, timeseriesPanel } from "../../dashboards/panels.js";
 import {

@@ -3,6 +3,7 @@
 import { UserError } from "../config/configError.js";
 import { localHost } from "../host/localHost.js";
 import { parseDuration } from "../lib/duration.js";
+import { renderRunnable } from "../host/supervisor/supervisor.js";
 import { HOST_TARGET, loadStackConfig, renderStack } from "../stack.js";
 import { allPassed, concluded, formatChecks, settled, verifyStack, type Check } from "../verify/verify.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
@@ -31,8 +32,10 @@ ${CONFIG_FLAG_HELP}
     if (args.help) return printHelp(verifyCommand);
     const waitMs = parseDuration(stringFlag(args, "wait") ?? "0s");
     if (waitMs === undefined) throw new UserError(`--wait: "${stringFlag(args, "wait")}" is not a duration`);
-    const desired = renderStack(loadStackConfig(args.config), HOST_TARGET);
+    const config = loadStackConfig(args.config);
     const host = localHost();
+    // Without systemd the stack is one `stackmon up` runs: without what is not installed here.
+    const desired = host.services ? renderStack(config, HOST_TARGET) : renderRunnable(config, HOST_TARGET);
     const deadline = Date.now() + waitMs;
     let checks: Check[] = await verifyStack({ desired, host });
     while (!settled(checks) && Date.now() < deadline) {

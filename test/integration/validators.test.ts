@@ -48,7 +48,7 @@ describe("rendered configs pass the real validators", () => {
     const broken = {
       ...state,
       files: state.files.map((f) =>
-        f.path.endsWith("prometheus.yml")
+        f.path === "/etc/prometheus/prometheus.yml"
           ? { ...f, content: "global:\n  scrape_interval: not-a-duration\n" }
           : f,
       ),

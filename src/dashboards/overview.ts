@@ -1,6 +1,7 @@
 // The overview: one health tile per component dashboard (linking to it), every scrape target up
 // or down, and the alerts firing now. Built from the other dashboards' health expressions and the
 // alert catalog, so it needs no component of its own.
+import { SEVERITIES, type Severity } from "../alerting/alertRule.js";
 import type { DashboardSpec, StackContext } from "../components/component.js";
 import { buildDashboard, dashboardUrl, type DashboardRow } from "./dashboard.js";
 import {
@@ -11,13 +12,14 @@ import {
   tablePanel,
   timeseriesPanel,
 } from "./panels.js";
-import { badWhenAny, okWhenOne } from "./thresholds.js";
+import { badWhenAny, bands, okWhenOne, type StepColor } from "./thresholds.js";
 
 export const OVERVIEW_UID = "stackmon-overview";
 
 /** The always-firing alert that proves the pipeline works: shown as a tile, not as a problem. */
 const WATCHDOG = "Watchdog";
 const FIRING = `alertstate="firing", alertname!="${WATCHDOG}"`;
+const SEVERITY_COLORS: Record<Severity, StepColor> = { critical: "red", warning: "orange", info: "blue" };
 
 /** In title order: the registry's order means nothing. */
 function healthTiles(dashboards: readonly DashboardSpec[]): ReturnType<typeof statPanel>[] {
@@ -42,7 +44,8 @@ function healthTiles(dashboards: readonly DashboardSpec[]): ReturnType<typeof st
 /** Firing alerts from the ALERTS series Prometheus keeps for its rules. */
 function prometheusAlertRows(stack: StackContext): DashboardRow[] {
   const watchdog = stack.alerts.some((a) => a.name === WATCHDOG);
-  const severities = [...new Set(stack.alerts.map((a) => a.severity))].sort();
+  // Most urgent first.
+  const severities = SEVERITIES.filter((severity) => stack.alerts.some((a) => a.severity === severity));
   return [
     {
       title: "Alerts",
@@ -55,7 +58,7 @@ function prometheusAlertRows(stack: StackContext): DashboardRow[] {
             queries: [
               { expr: `count(ALERTS{${FIRING}, severity="${severity}"}) or vector(0)`, legend: severity },
             ],
-            thresholds: badWhenAny(),
+            thresholds: bands("green", [{ value: 1, color: SEVERITY_COLORS[severity] }]),
           }),
         ),
         ...(watchdog
@@ -164,13 +167,12 @@ export function overviewDashboard(dashboards: readonly DashboardSpec[], stack: S
       }),
     ],
   };
-  const severities = new Set(stack.alerts.map((a) => a.severity));
   const alertRows =
-    stack.alerting.engine === "alertmanager"
-      ? severities.size > 0
+    stack.alerting.engine === "grafana"
+      ? grafanaAlertRows()
+      : stack.alerts.length > 0
         ? prometheusAlertRows(stack)
-        : []
-      : grafanaAlertRows();
+        : [];
 
   return buildDashboard({
     uid: OVERVIEW_UID,

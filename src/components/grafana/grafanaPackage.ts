@@ -8,13 +8,13 @@ export const GRAFANA_HOME = "/usr/share/grafana";
 
 /**
  * `grafana server` (`grafana-server` is its deprecated alias); /usr/sbin is the package's link
- * into GRAFANA_HOME/bin. Grafana 12: the stack's dashboards use its schema (version 42).
+ * into GRAFANA_HOME/bin. Grafana 12.2: the stack's dashboards use its schema (version 42).
  */
 export const grafanaBinary: BinarySpec = {
   name: "grafana",
   paths: ["/usr/sbin/grafana", `${GRAFANA_HOME}/bin/grafana`],
   packages: { apt: "grafana", dnf: "grafana" },
-  minVersion: "12.0.0",
+  minVersion: "12.2.0",
 };
 
 const APT_KEYRING = "/etc/apt/keyrings/grafana.asc";

@@ -43,7 +43,7 @@ function debianHost(extra: Partial<FakeHostOptions> = {}): FakeHost {
       "prometheus-alertmanager": "0.25.0-6+b5",
       "prometheus-node-exporter": "1.5.0-1+b6",
       "prometheus-blackbox-exporter": "0.23.0-1+b5",
-      grafana: "12.1.1",
+      grafana: "12.3.0",
     },
     packagePrograms: {
       prometheus: ["/usr/bin/prometheus", "/usr/bin/promtool"],

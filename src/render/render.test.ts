@@ -5,6 +5,8 @@ import { assertGolden } from "../../test/helpers/golden.js";
 import { HOST_TARGET, parseStackConfig, renderStack } from "../stack.js";
 import type { DesiredState } from "./desiredState.js";
 import { maskedText } from "./fileContent.js";
+import { formatDashboard } from "../dashboards/format.js";
+import { inventoryOf } from "../dashboards/inventory.js";
 
 const FULL_CONFIG = `
 global:
@@ -38,10 +40,21 @@ exporters:
 /** The whole desired state as one readable text: each file with its mode and owner. */
 function describeState(state: DesiredState): string {
   const files = state.files.map(
-    (f) => `=== ${f.path} (${f.mode.toString(8)} ${f.owner}:${f.group})\n${maskedText(f.content)}`,
+    (f) =>
+      `=== ${f.path} (${f.mode.toString(8)} ${f.owner}:${f.group})\n${reviewText(f.path, maskedText(f.content))}`,
   );
   const services = state.services.map((s) => `${s.id}: ${s.unit} as ${s.user}`);
   return [...files, "=== services", ...services, ""].join("\n");
+}
+
+/**
+ * A dashboard reads better in review as its panels and queries than as Grafana's JSON (whose
+ * byte-for-byte stability the dashboard tests check).
+ */
+function reviewText(path: string, text: string): string {
+  if (!path.startsWith("/etc/grafana/dashboards/") || !path.endsWith(".json")) return text;
+  const json = JSON.parse(text) as { uid: string; title: string };
+  return `${formatDashboard(inventoryOf({ uid: json.uid, title: json.title, json }))}\n`;
 }
 
 function fileText(state: DesiredState, path: string): string {

@@ -60,6 +60,23 @@ grafana:
   #   stackmon-node: {enabled: false}              # leave out one of the stack's dashboards
   #   stackmon-mysql: {file: /etc/stackmon/dashboards/mysql.json}   # or use your own instead
 
+alerting:
+  engine: alertmanager        # or grafana: Grafana evaluates the same alerts and delivers them
+  # mattermost:
+  #   webhook_url_file: /etc/stackmon/secrets/mattermost.url   # an incoming webhook's URL
+  #   critical: {channel: ops-critical, mention: "@channel"}
+  #   warning: {channel: ops}
+  #   info: {channel: ops-info}   # info alerts are delivered only when this is set
+  group_by: [alertname, instance]
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: {critical: 1h, warning: 4h, info: 24h}
+  # grafana_url: https://grafana.example.com   # a link to the dashboards in every message
+  rules: {}                   # tune or turn off alerts; \`stackmon alerts\` lists them all, e.g.
+  #   NodeCpuHighUtilization: {threshold: 95, for: 30m}
+  #   NodeFilesystemAlmostOutOfSpace: {warning: {threshold: 10}, critical: {threshold: 5}}
+  #   NodeClockNotSynchronising: {enabled: false}
+
 # Exposing an endpoint beyond this host requires TLS and basic auth, e.g.:
 #   listen_address: 0.0.0.0:9100
 #   web:

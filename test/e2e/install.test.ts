@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseStackConfig, renderStack, HOST_TARGET } from "../../src/stack.js";
 import { freePorts } from "../helpers/ports.js";
+import { startMattermost, type Post, type TestMattermost } from "../helpers/mattermost.js";
 import { nodeTarball, packStackmon } from "./artifacts.js";
 import { cannotBootReason, Container } from "./container.js";
 import { E2E_CACHE_DIR, ensureDebianRootfs } from "./debianRootfs.js";
@@ -71,12 +72,23 @@ exporters:
     listen_address: 127.0.0.1:${ports.duplicati}
     scrape_interval: 5s
     token_file: /etc/stackmon/secrets/duplicati.token
+alerting:
+  group_wait: 1s
+  group_interval: 5s
+  mattermost:
+    webhook_url_file: /etc/stackmon/secrets/mattermost.url
+    critical: {channel: ops-critical}
+    warning: {channel: ops}
+  rules:
+    TargetDown: {for: 0s}
 `;
 }
 
 describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false }, () => {
   let container: Container;
   let server: ProjectServer;
+  /** On this host's loopback, which the container shares. */
+  let mattermost: TestMattermost;
   let ports: Ports;
   let units: string[];
   let work: string;
@@ -124,6 +136,7 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     work = mkdtempSync(join(tmpdir(), "stackmon-e2e-"));
     const rootfs = ensureDebianRootfs((line) => console.log(`rootfs: ${line}`));
     server = await startProjectServer();
+    mattermost = await startMattermost({ channels: ["ops-critical", "ops"] });
     const [prometheus, alertmanager, node, blackbox, mysql, duplicati] = await freePorts(6);
     ports = {
       prometheus: prometheus!,
@@ -160,11 +173,13 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     await container.writeFile("/etc/stackmon/secrets/node.password", `${NODE_PASSWORD}\n`, "0600");
     await container.writeFile("/etc/stackmon/secrets/mysql-exporter.password", `${MYSQL_PASSWORD}\n`, "0600");
     await container.writeFile("/etc/stackmon/secrets/duplicati.token", "e2e-duplicati-token\n", "0600");
+    await container.writeFile("/etc/stackmon/secrets/mattermost.url", `${mattermost.hookUrl()}\n`, "0600");
   });
 
   after(async () => {
     await container?.stop();
     await server?.close();
+    await mattermost?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -222,6 +237,27 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       /GRANT SELECT, PROCESS, BINLOG MONITOR, SLAVE MONITOR ON \*\.\* TO `stackmon_exporter`@`localhost`/,
     );
     assert.match(grants, /MAX_USER_CONNECTIONS 3/);
+  });
+
+  it("alerts reach Mattermost: a test alert, and a stopped exporter with its recovery", async () => {
+    const test = await stackmon(["test-alert", "-c", CONFIG_PATH, "--severity", "critical", "--wait", "60s"]);
+    assert.equal(test.status, 0, `${test.stdout}${test.stderr}`);
+    const delivered = await mattermost.waitForPost((p) =>
+      p.visible.includes("Test alert from stackmon at e2e"),
+    );
+    assert.equal(delivered.channel, "ops-critical");
+
+    const title = (post: Post) => post.attachments[0]?.title ?? "";
+    await container.run("systemctl", ["stop", "prometheus-node-exporter.service"]);
+    try {
+      const down = await mattermost.waitForPost((p) => title(p) === "Critical: node at e2e is down");
+      assert.equal(down.channel, "ops-critical");
+    } finally {
+      await container.run("systemctl", ["start", "prometheus-node-exporter.service"]);
+    }
+    await mattermost.waitForPost((p) => title(p) === "Resolved: node at e2e is down");
+    const verify = await stackmon(["verify", "-c", CONFIG_PATH, "--wait", "60s"]);
+    assert.equal(verify.status, 0, verify.stdout);
   });
 
   it("a second apply (and a second install.sh) reports zero changes and restarts nothing", async () => {

@@ -11,6 +11,7 @@ import { startPm2, type TestPm2 } from "../helpers/pm2.js";
 import { makeCertificate } from "../helpers/tls.js";
 import { startMattermost, type Post, type TestMattermost } from "../helpers/mattermost.js";
 import { REPO_ROOT, runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+import { eventually, sleep } from "../helpers/eventually.js";
 
 const HOST = "e2e-host";
 const DUPLICATI_TOKEN = "alerting-e2e-token-0123456789";
@@ -178,8 +179,11 @@ alerting:
     const attemptsBefore = mattermost.attempts.length;
     process.kill(pid, "SIGSTOP");
     try {
-      await waitUntil("Alertmanager tried and got 500", () =>
-        mattermost.attempts.slice(attemptsBefore).some((a) => a.status === 500),
+      await eventually(
+        "Alertmanager tried and got 500",
+        () => mattermost.attempts.slice(attemptsBefore).some((a) => a.status === 500) || undefined,
+        90_000,
+        250,
       );
       mattermost.recover();
       await mattermost.waitForPost((p) => isFiring(p) && p.visible.includes("blackbox at e2e-host is down"));
@@ -196,8 +200,11 @@ alerting:
     const attemptsBefore = mattermost.attempts.length;
     process.kill(pid, "SIGSTOP");
     try {
-      await waitUntil("Alertmanager tried and got 400", () =>
-        mattermost.attempts.slice(attemptsBefore).some((a) => a.status === 400),
+      await eventually(
+        "Alertmanager tried and got 400",
+        () => mattermost.attempts.slice(attemptsBefore).some((a) => a.status === 400) || undefined,
+        90_000,
+        250,
       );
       // Several group intervals (2s each) pass; a 4xx is not retried within one, so the attempts
       // for this message stay near one per interval instead of a tight loop.
@@ -258,15 +265,3 @@ alerting:
     assert.ok(!mattermost.posts.some((p) => p.visible.includes("alerting pipeline is working")));
   });
 });
-
-async function waitUntil(what: string, condition: () => boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(250);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -21,6 +21,7 @@ import { HTTP_APP, startPm2, type TestPm2 } from "../helpers/pm2.js";
 import { freePorts } from "../helpers/ports.js";
 import { REPO_ROOT, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 import { makeCertificate } from "../helpers/tls.js";
+import { eventually } from "../helpers/eventually.js";
 
 const TOKEN = "dashboards-test-token-0123456789";
 const UP_TARGET: RenderTarget = { root: "", platform: "supervisor" };
@@ -98,25 +99,6 @@ async function resolveVariables(base: string, spec: DashboardSpec): Promise<Reco
     values[variable.name] = await labelValues(base, interpolate(variable.query, values));
   }
   return values;
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = `: ${(error as Error).message}`;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 interface QueryOutcome {

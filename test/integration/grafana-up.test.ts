@@ -13,20 +13,7 @@ import { resolveBinary } from "../../src/host/binaries.js";
 import { PrometheusClient } from "../../src/lib/prometheusClient.js";
 import { freePorts } from "../helpers/ports.js";
 import { runCli, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { eventually } from "../helpers/eventually.js";
 
 async function stackConfig(): Promise<{ text: string; prometheus: number; grafana: number }> {
   const [prometheus, alertmanager, node, blackbox, grafana] = await freePorts(5);
@@ -194,10 +181,10 @@ describe("stackmon up with a grafana program on PATH", () => {
   });
 
   it("Prometheus scrapes Grafana as job grafana, instance the host's name", async () => {
-    const target = await eventually(async () => {
+    const target = await eventually("the grafana target up", async () => {
       const found = (await prometheus.activeTargets()).find((t) => t.job === "grafana");
       return found?.health === "up" ? found : undefined;
-    }, "the grafana target up");
+    });
     assert.equal(target.instance, "grafana-it");
   });
 });

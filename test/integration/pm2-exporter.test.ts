@@ -12,6 +12,7 @@ import { CRASHING_APP, HTTP_APP, startPm2, type TestPm2 } from "../helpers/pm2.j
 import { freePort } from "../helpers/ports.js";
 import { REPO_ROOT, tempDir } from "../helpers/stackmon.js";
 import { makeCertificate } from "../helpers/tls.js";
+import { eventually } from "../helpers/eventually.js";
 
 const TSX = import.meta.resolve("tsx");
 const SECRET = "s3cr3t-env-value-never-exported";
@@ -64,20 +65,6 @@ async function scrape(url: string): Promise<{ samples: Sample[]; text: string }>
   assert.equal(response.status, 200);
   const text = await response.text();
   return { samples: parseExposition(text), text };
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 45_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe("PM2 exporter against a real daemon", () => {

@@ -8,22 +8,9 @@ import { PrometheusClient } from "../../src/lib/prometheusClient.js";
 import { HTTP_APP, startPm2, type TestPm2 } from "../helpers/pm2.js";
 import { freePorts } from "../helpers/ports.js";
 import { REPO_ROOT, startUp, type UpProcess } from "../helpers/stackmon.js";
+import { eventually } from "../helpers/eventually.js";
 
 const TOKEN = "up-test-token-0123456789";
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 describe("stackmon up with the PM2 and Duplicati exporters", () => {
   let pm2: TestPm2;

@@ -7,25 +7,7 @@ import { PrometheusClient } from "../../src/lib/prometheusClient.js";
 import { startMariaDb, type TestMariaDb } from "../helpers/mariadb.js";
 import { freePort, freePorts } from "../helpers/ports.js";
 import { runCli, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
-}
+import { eventually } from "../helpers/eventually.js";
 
 describe("stackmon up with real binaries", () => {
   let db: TestMariaDb;
@@ -83,29 +65,29 @@ exporters:
   });
 
   it("reports every target up in Prometheus", async () => {
-    const targets = await eventually(async () => {
+    const targets = await eventually("every target up", async () => {
       const list = await prometheus.activeTargets();
       const scraped = list.filter((t) => t.job !== "blackbox_http");
       return scraped.length > 0 && scraped.every((t) => t.health === "up") ? list : undefined;
-    }, "every target up");
+    });
     const jobs = [...new Set(targets.map((t) => t.job))].sort();
     assert.deepEqual(jobs, ["alertmanager", "blackbox", "blackbox_http", "mysql", "node", "prometheus"]);
     assert.match(up.output(), /all targets up/);
   });
 
   it("scrapes the real MariaDB through the mysqld exporter: mysql_up is 1", async () => {
-    const value = await eventually(async () => {
+    const value = await eventually("mysql_up == 1", async () => {
       const [sample] = await prometheus.query('mysql_up{job="mysql"}');
       return sample?.value === 1 ? sample.value : undefined;
-    }, "mysql_up == 1");
+    });
     assert.equal(value, 1);
   });
 
   it("probes a live local site successfully and a closed port as failed", async () => {
-    const results = await eventually(async () => {
+    const results = await eventually("both probes", async () => {
       const samples = await prometheus.query('probe_success{job="blackbox_http"}');
       return samples.length === 2 ? samples : undefined;
-    }, "both probes");
+    });
     const bySite = Object.fromEntries(results.map((s) => [s.metric["site"], s.value]));
     assert.deepEqual(bySite, { "closed-port": 0, "local-site": 1 });
   });
@@ -122,15 +104,15 @@ exporters:
     assert.ok(pid, "node exporter pid reported");
     process.kill(pid, "SIGKILL");
     await up.waitFor(/exited, restarting service=node code=-1 signal=SIGKILL restart_in_ms=\d+/);
-    const restarted = await eventually(() => {
+    const restarted = await eventually("a new node exporter process", () => {
       const now = [...up.output().matchAll(/started service=node pid=(\d+)/g)].map((m) => Number(m[1]));
       return now.length > pids.length ? now[now.length - 1] : undefined;
-    }, "a new node exporter process");
+    });
     assert.notEqual(restarted, pid);
-    await eventually(async () => {
+    await eventually("node target up again", async () => {
       const [sample] = await prometheus.query('up{job="node"}');
       return sample?.value === 1 ? true : undefined;
-    }, "node target up again");
+    });
   });
 
   it("stops every child on SIGTERM, exits 0, and keeps Prometheus data for the next up", async () => {
@@ -143,13 +125,13 @@ exporters:
     );
 
     up = await startUp(configText, { dir });
-    const earlier = await eventually(async () => {
+    const earlier = await eventually("samples from before the restart", async () => {
       const query = encodeURIComponent('up{job="node"}');
       const url = `${prometheus.baseUrl}/api/v1/query_range?query=${query}&start=${stoppedAt - 60}&end=${stoppedAt}&step=1`;
       const body = (await (await fetch(url)).json()) as { data: { result: { values: unknown[] }[] } };
       const values = body.data.result.flatMap((series) => series.values);
       return values.length > 0 ? values : undefined;
-    }, "samples from before the restart");
+    });
     assert.ok(earlier.length > 0);
   });
 });

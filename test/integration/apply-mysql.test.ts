@@ -46,7 +46,9 @@ describe("the mysql exporter's own database user", () => {
         { mode: 0o600 },
       );
     }
-    const step = state.services.flatMap((s) => s.provisioning ?? [])[0];
+    const step = state.services
+      .flatMap((s) => s.provisioning ?? [])
+      .find((p) => p.id === "mysql-exporter-user");
     assert.ok(step, "create_user adds a provisioning step");
     return step;
   }

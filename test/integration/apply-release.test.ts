@@ -73,7 +73,8 @@ function oldDebian(): FakeHost {
 }
 
 function applyOn(host: FakeHost, releaseBaseUrl: string) {
-  const config = parseStackConfig("", "stackmon.yml", {});
+  // Grafana comes from its vendor's repository, never from a release tarball.
+  const config = parseStackConfig("grafana: {enabled: false}\n", "stackmon.yml", {});
   return apply({
     host,
     prepare: ({ listsFetched }) =>

@@ -78,8 +78,11 @@ export class Pm2Collector {
       };
     } catch (error) {
       const message = (error as Error).message;
-      // One line when the daemon goes away (or the error changes), not one per interval.
-      if (message !== this.lastError) this.logger.warn("cannot collect from PM2", { err: message });
+      // One line per outage, not one per interval; a daemon coming back up passes through
+      // several errors (refused, then timed out), which are only worth a debug line.
+      if (this.lastError === "") this.logger.warn("cannot collect from PM2", { err: message });
+      else if (message !== this.lastError)
+        this.logger.debug("still cannot collect from PM2", { err: message });
       this.lastError = message;
       this.state = {
         ...this.state,

@@ -36,7 +36,14 @@ export interface RuleGroupHealth {
     readonly lastError: string;
     /** For alerting rules: "inactive", "pending" or "firing". */
     readonly state?: string;
+    /** For alerting rules: when its earliest active alert became active (Unix seconds). */
+    readonly activeSince?: number;
   }[];
+}
+
+function activeSince(alerts: readonly { activeAt?: string }[] | undefined): { activeSince?: number } {
+  const times = (alerts ?? []).flatMap((a) => (a.activeAt ? [Date.parse(a.activeAt) / 1000] : []));
+  return times.length > 0 ? { activeSince: Math.min(...times) } : {};
 }
 
 export class PrometheusClient {
@@ -83,7 +90,13 @@ export class PrometheusClient {
       groups: {
         name: string;
         file: string;
-        rules: { name: string; health: string; lastError?: string; state?: string }[];
+        rules: {
+          name: string;
+          health: string;
+          lastError?: string;
+          state?: string;
+          alerts?: { activeAt?: string }[];
+        }[];
       }[];
     }>("/api/v1/rules");
     return data.groups
@@ -95,6 +108,7 @@ export class PrometheusClient {
           health: r.health,
           lastError: r.lastError ?? "",
           ...(r.state !== undefined ? { state: r.state } : {}),
+          ...activeSince(r.alerts),
         })),
       }))
       .sort((a, b) => a.file.localeCompare(b.file) || a.name.localeCompare(b.name));

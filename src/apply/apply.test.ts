@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FakeHost, type FakeHostOptions } from "../host/fakeHost.js";
-import type { SecretRef } from "../render/desiredState.js";
-import { parseStackConfig } from "../stack.js";
-import { hostStack } from "../plan/hostStack.js";
 import { hasChanges } from "../plan/plan.js";
 import { readAppliedState } from "../plan/appliedState.js";
 import { apply, describeFailures, type ApplyOptions } from "./apply.js";
+import { fakeApplyOptions } from "./testing.js";
 
 const DEBIAN: FakeHostOptions = {
   listsFetched: false,
@@ -24,24 +22,11 @@ const DEBIAN: FakeHostOptions = {
   },
 };
 
-const readSecret = (_: SecretRef) => "s3cret";
-
 /** Grafana comes from its vendor's repository; its install is tested with the grafana component. */
 const DEBIAN_ONLY = "grafana: {enabled: false}\n";
 
-function options(host: FakeHost, configText: string, extra: Partial<ApplyOptions> = {}): ApplyOptions {
-  const config = parseStackConfig(`${DEBIAN_ONLY}${configText}`, "stackmon.yml", {});
-  return {
-    host,
-    prepare: ({ listsFetched }) =>
-      hostStack(config, host, { listsFetched, stackmonProgram: () => undefined }),
-    readSecret,
-    log: () => {},
-    probe: () => Promise.resolve(true),
-    readyTimeoutMs: 1000,
-    ...extra,
-  };
-}
+const options = (host: FakeHost, configText: string, extra: Partial<ApplyOptions> = {}): ApplyOptions =>
+  fakeApplyOptions(host, `${DEBIAN_ONLY}${configText}`, extra);
 
 const SITE_A = "exporters:\n  blackbox:\n    targets: [{url: 'https://a.example.com'}]\n";
 const SITE_B = "exporters:\n  blackbox:\n    targets: [{url: 'https://b.example.com'}]\n";

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { freePort } from "../../../test/helpers/ports.js";
 import { apply, type ApplyOptions } from "../../apply/apply.js";
+import { fakeApplyOptions } from "../../apply/testing.js";
 import { UserError } from "../../config/configError.js";
 import { readSecret as readSecretFromDisk } from "../../lib/secrets.js";
 import { FakeHost, type FakeHostOptions } from "../../host/fakeHost.js";
@@ -61,18 +62,7 @@ function debianHost(extra: Partial<FakeHostOptions> = {}): FakeHost {
 
 const readSecret = (_: SecretRef) => "s3cret";
 
-function options(host: FakeHost, configText: string): ApplyOptions {
-  const config = parseStackConfig(configText, "stackmon.yml", {});
-  return {
-    host,
-    prepare: ({ listsFetched }) =>
-      hostStack(config, host, { listsFetched, stackmonProgram: () => undefined }),
-    readSecret,
-    log: () => {},
-    probe: () => Promise.resolve(true),
-    readyTimeoutMs: 1000,
-  };
-}
+const options = (host: FakeHost, configText: string): ApplyOptions => fakeApplyOptions(host, configText);
 
 async function planOn(host: FakeHost, configText: string) {
   const config = parseStackConfig(configText, "stackmon.yml", {});

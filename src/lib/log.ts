@@ -12,15 +12,26 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
 }
 
-function quote(value: string): string {
-  return /[\s"=\\]/.test(value) || value === "" ? JSON.stringify(value) : value;
+/**
+ * Quoted (JSON string escapes) when a value has spaces, quotes, `=`, backslashes or any control
+ * or invisible formatting character: a value from a request can then neither forge a second
+ * log line nor hide text from the reader's terminal.
+ */
+export function quoteLogValue(value: string): string {
+  if (!/[\s"=\\\p{C}]/u.test(value) && value !== "") return value;
+  // JSON escapes C0 controls; the rest (DEL, C1, bidi overrides, ...) it would leave raw.
+  return JSON.stringify(value).replace(/\p{C}/gu, (c) =>
+    Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(
+      "",
+    ),
+  );
 }
 
 export function formatLogLine(level: LogLevel, msg: string, fields: LogFields, now: Date): string {
   const pairs = Object.entries(fields)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${quote(String(v))}`);
-  return [`ts=${now.toISOString()}`, `level=${level}`, `msg=${quote(msg)}`, ...pairs].join(" ");
+    .map(([k, v]) => `${k}=${quoteLogValue(String(v))}`);
+  return [`ts=${now.toISOString()}`, `level=${level}`, `msg=${quoteLogValue(msg)}`, ...pairs].join(" ");
 }
 
 export function createLogger(

@@ -24,6 +24,10 @@ export interface DuplicatiExporterOptions {
   readonly maxReportBytes: number;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** How long a request may take (default 10 s); tests shorten it. */
+  readonly requestTimeoutMs?: number;
+  /** How long one call to the Duplicati server may take (default 10 s). */
+  readonly serverTimeoutMs?: number;
 }
 
 export interface DuplicatiExporter {
@@ -62,7 +66,11 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
   const server = options.config.server;
   const poller = server
     ? new ServerPoller(
-        new DuplicatiServerClient(server.url, () => readFileSync(server.password_file, "utf8").trim()),
+        new DuplicatiServerClient(
+          server.url,
+          () => readFileSync(server.password_file, "utf8").trim(),
+          options.serverTimeoutMs,
+        ),
         server.interval * 1000,
         (result) => {
           serverStatus = result.status;
@@ -108,6 +116,7 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
     },
     routes: [reportRoute({ token: options.token, accept, metrics: self, logger: options.logger })],
     maxBodyBytes: options.maxReportBytes,
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     logger: options.logger,
   });
   poller?.start();

@@ -53,6 +53,8 @@ export interface ExporterServerOptions {
   readonly routes?: readonly Route[];
   /** Largest request body accepted by routes; larger ones get 413. */
   readonly maxBodyBytes?: number;
+  /** How long a whole request (headers and body) may take before it is cut with 408. */
+  readonly requestTimeoutMs?: number;
   readonly logger: Logger;
 }
 
@@ -72,15 +74,21 @@ export async function startExporterServer(options: ExporterServerOptions): Promi
   const authenticate = basicAuthenticator(options.webConfig?.basicAuthUsers ?? new Map());
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     handleRequest(req, res, options, authenticate).catch((error: unknown) => {
-      options.logger.error("request failed", { path: req.url, err: (error as Error).message });
+      // The path only: a query string may carry a token (Duplicati's reports do).
+      options.logger.error("request failed", { path: requestPath(req.url), err: (error as Error).message });
       if (!res.headersSent) send(res, 500, "internal error\n");
       else res.destroy();
     });
   };
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
+  // Node checks the request timeout only this often (30 s by default): slow senders would
+  // hold their connection three times longer than the timeout says.
+  const timing = { connectionsCheckingInterval: Math.min(1000, requestTimeout) };
   const tls = options.webConfig?.tls;
   const server: Server = tls
     ? createHttpsServer(
         {
+          ...timing,
           cert: tls.cert,
           key: tls.key,
           ...(tls.ca ? { ca: tls.ca } : {}),
@@ -90,9 +98,9 @@ export async function startExporterServer(options: ExporterServerOptions): Promi
         },
         handler,
       )
-    : createHttpServer(handler);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+    : createHttpServer(timing, handler);
+  server.headersTimeout = Math.min(requestTimeout, 10_000);
+  server.requestTimeout = requestTimeout;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(listen.port, listen.host, () => resolve());
@@ -151,7 +159,11 @@ async function handleRequest(
   authenticate: Authenticator,
 ): Promise<void> {
   for (const [name, value] of Object.entries(options.webConfig?.headers ?? {})) res.setHeader(name, value);
-  const url = new URL(req.url ?? "/", "http://exporter.invalid");
+  const url = requestUrl(req.url);
+  if (!url) {
+    res.setHeader("Connection", "close");
+    return send(res, 400, "Bad Request: unparseable request target\n");
+  }
   const method = req.method ?? "GET";
   const route = options.routes?.find((r) => r.path === url.pathname);
 
@@ -193,6 +205,19 @@ async function handleRequest(
     return send(res, 200, landingPage(options), "text/html; charset=utf-8");
   }
   return send(res, 404, "Not Found\n");
+}
+
+function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? "/", "http://exporter.invalid");
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a log line may say of a request target: its path, never its query. */
+export function requestPath(target: string | undefined): string {
+  return requestUrl(target)?.pathname ?? "(unparseable)";
 }
 
 /**

@@ -2,7 +2,8 @@
 # Installs the Debian packages the test suites use, when missing. Idempotent; quiet when all present.
 set -euo pipefail
 packages=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
-  prometheus-blackbox-exporter mariadb-server openssl systemd-container debootstrap "$@")
+  prometheus-blackbox-exporter mariadb-server openssl systemd-container debootstrap
+  openssh-client iproute2 dpkg-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

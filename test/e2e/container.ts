@@ -47,7 +47,7 @@ export function cannotBootReason(): string | undefined {
   return undefined;
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -138,7 +138,13 @@ export class Container {
     readonly rootfs: string;
     readonly name: string;
     readonly binds?: readonly string[];
+    /** Like `binds`, read-only inside. */
+    readonly readOnlyBinds?: readonly string[];
     readonly logDir: string;
+    /** A network namespace to join (/run/netns/NAME) instead of sharing this host's network. */
+    readonly networkNamespace?: string;
+    /** The container's hostname, when not its (unique) machine name. */
+    readonly hostname?: string;
   }): Promise<Container> {
     stopAbandonedContainers();
     mkdirSync(REGISTRY, { recursive: true });
@@ -158,6 +164,9 @@ export class Container {
         "--volatile=overlay",
         "--console=pipe",
         ...(options.binds ?? []).map((b) => `--bind=${b}`),
+        ...(options.readOnlyBinds ?? []).map((b) => `--bind-ro=${b}`),
+        ...(options.networkNamespace ? [`--network-namespace-path=${options.networkNamespace}`] : []),
+        ...(options.hostname ? [`--hostname=${options.hostname}`] : []),
       ],
       { stdio: ["ignore", out, out] },
     );

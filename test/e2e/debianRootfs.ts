@@ -44,12 +44,35 @@ export function rootfsKey(mirror = debianMirror()): string {
     .slice(0, 16);
 }
 
-function run(command: string, args: readonly string[], log: (line: string) => void): void {
+export function run(command: string, args: readonly string[], log: (line: string) => void): void {
   log(`${command} ${args.join(" ")}`);
   const result = spawnSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   if (result.status !== 0) {
     throw new Error(`${command} failed (${result.status}):\n${result.stdout}\n${result.stderr}`.slice(-4000));
   }
+}
+
+/** Runs a command inside `rootfs` (not booted; this host's network, so apt reaches the mirror). */
+export function runInRootfs(
+  rootfs: string,
+  command: readonly string[],
+  log: (line: string) => void,
+  nspawnOptions: readonly string[] = [],
+): void {
+  run(
+    "systemd-nspawn",
+    [
+      "-q",
+      "-D",
+      rootfs,
+      "--register=no",
+      "--keep-unit",
+      "--setenv=DEBIAN_FRONTEND=noninteractive",
+      ...nspawnOptions,
+      ...command,
+    ],
+    log,
+  );
 }
 
 /**
@@ -77,26 +100,13 @@ export function ensureDebianRootfs(log: (line: string) => void = () => {}): stri
     );
     const policy = join(building, "usr/sbin/policy-rc.d");
     writeFileSync(policy, "#!/bin/sh\nexit 101\n", { mode: 0o755 });
-    run(
-      "systemd-nspawn",
-      [
-        "-q",
-        "-D",
-        building,
-        "--register=no",
-        "--keep-unit",
-        "--setenv=DEBIAN_FRONTEND=noninteractive",
-        "apt-get",
-        "install",
-        "-y",
-        "-q",
-        "--no-install-recommends",
-        ...RECIPE.packages,
-      ],
+    runInRootfs(
+      building,
+      ["apt-get", "install", "-y", "-q", "--no-install-recommends", ...RECIPE.packages],
       log,
     );
     rmSync(policy);
-    run("systemd-nspawn", ["-q", "-D", building, "--register=no", "--keep-unit", "apt-get", "clean"], log);
+    runInRootfs(building, ["apt-get", "clean"], log);
     // A fresh server has no package lists yet: apply must fetch them itself.
     rmSync(join(building, "var/lib/apt/lists"), { recursive: true, force: true });
     mkdirSync(join(building, "var/lib/apt/lists/partial"), { recursive: true });

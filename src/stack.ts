@@ -2,17 +2,28 @@
 import type { RenderTarget } from "./components/component.js";
 import { components } from "./components/registry.js";
 import { coreSections } from "./config/coreSections.js";
-import { loadConfigFile, parseConfigText } from "./config/load.js";
+import {
+  loadConfigFile,
+  parseConfigDocument,
+  parseConfigText,
+  readConfigText,
+  validateDocument,
+} from "./config/load.js";
 import { buildConfigSchema, type StackConfig } from "./config/stackConfig.js";
 import type { DesiredState } from "./render/desiredState.js";
 import { render } from "./render/render.js";
 import { checkStack } from "./render/stackChecks.js";
 import { alertingSection } from "./alerting/alertingSettings.js";
 import { alertCatalog } from "./alerting/catalog.js";
+import { buildFleet, type Fleet } from "./fleet/fleet.js";
+import { inventorySection } from "./fleet/inventory.js";
+import { renderHost } from "./fleet/renderFleet.js";
+import type { HostFacts } from "./render/render.js";
 
 export const configSchema = buildConfigSchema(components, [
   ...coreSections,
   alertingSection(alertCatalog(components)),
+  inventorySection,
 ]);
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -36,3 +47,37 @@ export function renderStack(config: StackConfig, target: RenderTarget): DesiredS
 }
 
 export const HOST_TARGET: RenderTarget = { root: "", platform: "systemd" };
+
+export interface FleetLoadOptions {
+  readonly env?: Env;
+  /** Where the fleet's CA and generated passwords are kept (see controllerPaths). */
+  readonly stateDir: string;
+}
+
+/** Every host the file describes, each validated; a file without hosts: is this machine alone. */
+export function loadFleet(file: string, options: FleetLoadOptions): Fleet {
+  return parseFleet(readConfigText(file), file, options);
+}
+
+export function parseFleet(text: string, file: string, options: FleetLoadOptions): Fleet {
+  const env = options.env ?? process.env;
+  const document = parseConfigDocument(text, file, env);
+  const { checkStack: check, schema } = loadOptions(env);
+  const fleet = buildFleet(document.raw, {
+    components,
+    stateDir: options.stateDir,
+    validate: (raw) => validateDocument(raw, { schema, checkStack: check }),
+  });
+  if ("issues" in fleet) throw document.errorAt(fleet.issues);
+  return fleet;
+}
+
+/** One host's desired state; for a file without hosts:, exactly what renderStack gives. */
+export function renderFleetHost(
+  fleet: Fleet,
+  host: string,
+  target: RenderTarget,
+  facts: HostFacts = {},
+): DesiredState {
+  return renderHost(fleet, host, target, components, facts);
+}

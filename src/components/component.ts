@@ -15,6 +15,7 @@ import type { GlobalSettings } from "../config/globalSchema.js";
 import type { ConfigPath } from "../config/configError.js";
 import type { AlertDefinition, ResolvedAlert } from "../alerting/alertRule.js";
 import type { AlertingSettings } from "../alerting/alertingSettings.js";
+import type { Role } from "../fleet/inventory.js";
 
 export type { Endpoint };
 
@@ -81,10 +82,21 @@ export interface ComponentOutput {
   readonly service?: ServiceSpec;
 }
 
+/**
+ * Which hosts of a fleet run a component: hosts with the role, and others only when their own
+ * entry under `hosts:` asks for it ("when-set-on-host") or never.
+ */
+export interface RolePlacement {
+  readonly role: Role;
+  readonly elsewhere: "never" | "when-set-on-host";
+}
+
 export interface ComponentDefinition<S extends { readonly enabled: boolean }> {
   /** Stable id: "prometheus", "node", "pm2". */
   readonly id: string;
   readonly title: string;
+  /** Where it runs in a fleet; absent: on every host (an exporter of the host itself). */
+  readonly placement?: RolePlacement;
   /** Where its settings live in stackmon.yml, e.g. ["exporters", "node"]. */
   readonly configPath: readonly [string, ...string[]];
   /** Its settings, with defaults; unknown keys are errors. */
@@ -101,6 +113,7 @@ export interface ComponentDefinition<S extends { readonly enabled: boolean }> {
 export interface Component {
   readonly id: string;
   readonly title: string;
+  readonly placement?: RolePlacement;
   readonly configPath: readonly [string, ...string[]];
   readonly schema: z.ZodType<{ readonly enabled: boolean }>;
   readonly alerts: readonly AlertDefinition[];
@@ -119,6 +132,7 @@ export function defineComponent<S extends { readonly enabled: boolean }>(
   return {
     id: definition.id,
     title: definition.title,
+    ...(definition.placement ? { placement: definition.placement } : {}),
     configPath: definition.configPath,
     schema: definition.schema,
     alerts: definition.alerts ?? [],

@@ -14,6 +14,8 @@ export interface ConfigIssue {
   readonly message: string;
   readonly position?: Position;
   readonly hint?: string;
+  /** The problem is the key itself (unknown, badly named): shown at the key, not its value. */
+  readonly atKey?: boolean;
 }
 
 export function formatPath(path: ConfigPath): string {

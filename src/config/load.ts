@@ -26,19 +26,36 @@ export interface LoadOptions {
 }
 
 export function loadConfigFile(file: string, options: LoadOptions): StackConfig {
-  let text: string;
+  return parseConfigText(readConfigText(file), file, options);
+}
+
+export function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (error) {
     throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       hint: "create one with `stackmon init`, or pick another with -c",
     });
   }
-  return parseConfigText(text, file, options);
 }
 
 /** Pure apart from the environment it is given: text in, validated config or ConfigError out. */
 export function parseConfigText(text: string, file: string, options: LoadOptions): StackConfig {
+  const parsed = parseConfigDocument(text, file, options.env);
+  const result = validateDocument(parsed.raw, options);
+  if ("issues" in result) throw parsed.errorAt(result.issues);
+  return result.config;
+}
+
+/** A stackmon.yml read as YAML, variables interpolated, not yet validated. */
+export interface ConfigDocument {
+  readonly raw: Record<string, unknown>;
+  /** The error for issues whose paths point into this document, each given its position. */
+  errorAt(issues: readonly ConfigIssue[]): ConfigError;
+}
+
+/** YAML with positions and ${VAR} interpolation; syntax and unset variables are a ConfigError. */
+export function parseConfigDocument(text: string, file: string, env: LoadOptions["env"]): ConfigDocument {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number): Position => {
@@ -53,25 +70,40 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   }));
   if (syntaxIssues.length > 0) throw new ConfigError(syntaxIssues);
 
-  const interpolationIssues = interpolateEnvironment(doc, options.env, at);
+  const interpolationIssues = interpolateEnvironment(doc, env, at);
   if (interpolationIssues.length > 0) throw new ConfigError(interpolationIssues);
 
-  const raw: unknown = doc.toJS() ?? {};
+  const contents: unknown = doc.toJS() ?? {};
+  const raw = (typeof contents === "object" && !Array.isArray(contents) ? contents : {}) as Record<
+    string,
+    unknown
+  >;
+  return {
+    raw,
+    errorAt: (issues) =>
+      new ConfigError(
+        sortIssues(
+          issues.map((issue) => ({
+            ...issue,
+            position: issue.position ?? issuePosition(doc, issue, at),
+          })),
+        ),
+      ),
+  };
+}
+
+/** Schema and stack checks on a document; issue paths point into it, positions are the caller's. */
+export function validateDocument(
+  raw: Record<string, unknown>,
+  options: Omit<LoadOptions, "env">,
+): { readonly config: StackConfig } | { readonly issues: readonly ConfigIssue[] } {
   const parsed = options.schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      sortIssues(parsed.error.issues.flatMap((issue) => zodIssueToConfigIssues(issue, doc, at))),
-    );
-  }
+  if (!parsed.success) return { issues: parsed.error.issues.flatMap(zodIssueToConfigIssues) };
   const document = parsed.data;
   const global = withHostname(document["global"] as GlobalSettings);
   const config: StackConfig = { global, document: { ...document, global } };
-  const stackIssues = options.checkStack(config).map((issue) => ({
-    ...issue,
-    position: issue.position ?? positionOf(doc, issue.path, at),
-  }));
-  if (stackIssues.length > 0) throw new ConfigError(sortIssues(stackIssues));
-  return config;
+  const stackIssues = options.checkStack(config);
+  return stackIssues.length > 0 ? { issues: stackIssues } : { config };
 }
 
 function withHostname(global: GlobalSettings): GlobalSettings {
@@ -121,21 +153,27 @@ function pathOfAncestors(ancestors: readonly unknown[], leaf: unknown): ConfigPa
   return path;
 }
 
-function zodIssueToConfigIssues(
-  issue: z.core.$ZodIssue,
-  doc: Document,
-  at: (o: number) => Position,
-): ConfigIssue[] {
+function zodIssueToConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({
       path: [...path, key],
       message: "unknown key",
-      position: keyPositionOf(doc, path, key, at) ?? positionOf(doc, path, at),
+      atKey: true,
       hint: unknownKeyHint(key, path),
     }));
   }
-  return [{ path, message: issue.message, position: positionOf(doc, path, at) }];
+  return [{ path, message: issue.message }];
+}
+
+/** A problem with a key is shown at the key itself; anything else at the deepest node along its path. */
+function issuePosition(doc: Document, issue: ConfigIssue, at: (o: number) => Position): Position {
+  const key = issue.path[issue.path.length - 1];
+  if (issue.atKey && typeof key === "string") {
+    const position = keyPositionOf(doc, issue.path.slice(0, -1), key, at);
+    if (position) return position;
+  }
+  return positionOf(doc, issue.path, at);
 }
 
 function unknownKeyHint(key: string, parent: ConfigPath): string | undefined {

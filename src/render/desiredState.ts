@@ -211,8 +211,19 @@ export interface ScrapeJob {
   }[];
   /** Prometheus relabel_configs, as plain objects in Prometheus's own key names. */
   readonly relabelConfigs?: readonly Readonly<Record<string, unknown>>[];
-  readonly basicAuth?: { readonly username: string; readonly passwordFile: string };
+  readonly basicAuth?: {
+    readonly username: string;
+    /** Prometheus's copy of the password, on the host. */
+    readonly passwordFile: string;
+    /** What that copy holds: Prometheus writes the copies of every job it scrapes. */
+    readonly password?: SecretRef;
+  };
   readonly tlsConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * The certificate authority the endpoint's certificate is checked against, and the name it must
+   * carry: a host of the fleet, scraped across the network.
+   */
+  readonly trust?: { readonly caFile: string; readonly ca: SecretRef; readonly serverName: string };
 }
 
 /** A vendor package repository to add before installing (Grafana's apt and rpm repositories). */

@@ -7,6 +7,7 @@ import type {
   DirectorySpec,
   FileSpec,
   PackageSpec,
+  ScrapeJob,
   ServiceSpec,
   UserSpec,
 } from "./desiredState.js";
@@ -60,22 +61,43 @@ export interface HostFacts {
   readonly executables?: Readonly<Record<string, string>>;
 }
 
+/**
+ * What a host of a fleet adds to its own components' render: the jobs its Prometheus scrapes on
+ * other hosts, and files beside its services (their certificates).
+ */
+export interface RenderExtension {
+  readonly scrapeJobs?: (own: readonly ScrapeJob[]) => readonly ScrapeJob[];
+  readonly extraFiles?: (services: readonly ServiceSpec[]) => {
+    readonly files: readonly FileSpec[];
+    readonly directories: readonly DirectorySpec[];
+  };
+}
+
 export function render(
   config: StackConfig,
   target: RenderTarget,
   components: readonly Component[],
   facts: HostFacts = {},
+  extension: RenderExtension = {},
 ): DesiredState {
   const enabled = enabledComponents(components, config, target);
-  const stack = withDashboards(stackContext(config, target, components, enabled), enabled);
+  const own = stackContext(config, target, components, enabled);
+  const scrapeJobs = extension.scrapeJobs
+    ? [...extension.scrapeJobs(own.scrapeJobs)].sort((a, b) => a.jobName.localeCompare(b.jobName))
+    : own.scrapeJobs;
+  const stack = withDashboards({ ...own, scrapeJobs }, enabled);
   const outputs = enabled.map(({ component, settings }) => component.render(settings, stack));
   const services = outputs.flatMap((o) => (o.service ? [o.service] : []));
   const unitFiles =
     target.platform === "systemd" ? services.map((s) => unitFile(s, execPathOf(s, facts))) : [];
+  const extra = extension.extraFiles?.(services) ?? { files: [], directories: [] };
   return {
-    files: uniqueBy([...outputs.flatMap((o) => o.files), ...unitFiles], (f: FileSpec) => f.path),
+    files: uniqueBy(
+      [...outputs.flatMap((o) => o.files), ...unitFiles, ...extra.files],
+      (f: FileSpec) => f.path,
+    ),
     directories: uniqueBy(
-      outputs.flatMap((o) => o.directories),
+      [...outputs.flatMap((o) => o.directories), ...extra.directories],
       (d: DirectorySpec) => d.path,
     ),
     users: uniqueBy(

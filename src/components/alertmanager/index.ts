@@ -45,6 +45,8 @@ export const amtoolBinary = upstreamBinary({
 export const alertmanager = defineComponent({
   id: "alertmanager",
   title: "Alertmanager",
+  // The monitoring server's own part of a fleet.
+  placement: { role: "server", elsewhere: "never" },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: alertmanagerAlerts,
@@ -54,7 +56,9 @@ export const alertmanager = defineComponent({
     const host = listen.host === "0.0.0.0" ? "127.0.0.1" : listen.host;
     const scheme = settings.web.tls ? "https" : "http";
     return {
-      scrapeJobs: [localScrapeJob("alertmanager", "alertmanager", settings, global.hostname ?? "localhost")],
+      scrapeJobs: [
+        localScrapeJob("alertmanager", "alertmanager", settings, CONFIG_PATH, global.hostname ?? "localhost"),
+      ],
       endpoints: [{ role: "alertmanager", url: `${scheme}://${formatListen({ host, port: listen.port })}` }],
       listens: [listenClaim(settings, CONFIG_PATH)],
     };

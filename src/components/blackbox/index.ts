@@ -80,13 +80,15 @@ export const blackboxBinary = upstreamBinary({
 export const blackbox = defineComponent({
   id: "blackbox",
   title: "Blackbox exporter",
+  // Probes go out from the server, or from a host whose own entry sets targets to probe.
+  placement: { role: "server", elsewhere: "when-set-on-host" },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: blackboxAlerts,
   dashboards: blackboxDashboards,
   contribute: (settings, global) => ({
     scrapeJobs: [
-      localScrapeJob("blackbox", "blackbox", settings, global.hostname ?? "localhost"),
+      localScrapeJob("blackbox", "blackbox", settings, CONFIG_PATH, global.hostname ?? "localhost"),
       ...probeJobs(settings),
     ],
     endpoints: [],
@@ -154,7 +156,7 @@ function probeJobs(settings: BlackboxSettings): ScrapeJob[] {
     jobName,
     metricsPath: "/probe",
     params: { module: [module] },
-    ...scrapeAuth("blackbox", settings),
+    ...scrapeAuth("blackbox", settings, CONFIG_PATH),
     staticConfigs: targets.map(({ target, name }) => ({ targets: [target], labels: { site: name } })),
     relabelConfigs: [
       { source_labels: ["__address__"], target_label: "__param_target" },

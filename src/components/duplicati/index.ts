@@ -86,7 +86,9 @@ export const duplicati = defineComponent({
   alerts: duplicatiAlerts,
   dashboards: duplicatiDashboards,
   contribute: (settings, global) => ({
-    scrapeJobs: [localScrapeJob("duplicati", "duplicati", settings, global.hostname ?? "localhost")],
+    scrapeJobs: [
+      localScrapeJob("duplicati", "duplicati", settings, CONFIG_PATH, global.hostname ?? "localhost"),
+    ],
     endpoints: [],
     listens: [listenClaim(settings, CONFIG_PATH)],
   }),

@@ -144,6 +144,11 @@ describe("grafana component: grafana.ini", () => {
     assert.deepEqual(job?.basicAuth, {
       username: "prometheus",
       passwordFile: "/etc/prometheus/secrets/grafana.password",
+      password: {
+        kind: "file",
+        path: "/etc/stackmon/secrets/grafana-metrics.password",
+        configKey: "grafana.web.basic_auth.password_file",
+      },
     });
     assert.equal(file(exposed, "/etc/prometheus/secrets/grafana.password").group, "prometheus");
   });

@@ -19,7 +19,7 @@ import type {
   SecretRef,
 } from "../../render/desiredState.js";
 import { defineComponent, type DashboardSpec, type StackContext } from "../component.js";
-import { listenClaim, listenOf, localScrapeJob, scrapePasswordPath } from "../shared/endpoint.js";
+import { listenClaim, listenOf, localScrapeJob } from "../shared/endpoint.js";
 import {
   ALERTMANAGER_DATASOURCE_UID,
   GRAFANA_FOLDER,
@@ -106,10 +106,12 @@ type GrafanaSettings = z.infer<typeof settingsSchema>;
 export const grafana = defineComponent({
   id: "grafana",
   title: "Grafana",
+  // The monitoring server's own part of a fleet.
+  placement: { role: "server", elsewhere: "never" },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   contribute: (settings, global) => ({
-    scrapeJobs: [localScrapeJob("grafana", "grafana", settings, global.hostname ?? "localhost")],
+    scrapeJobs: [localScrapeJob("grafana", "grafana", settings, CONFIG_PATH, global.hostname ?? "localhost")],
     endpoints: [{ role: "grafana", url: localUrl(settings) }],
     listens: [listenClaim(settings, CONFIG_PATH)],
   }),
@@ -243,7 +245,7 @@ function configFiles(
   ];
 }
 
-/** The configured admin password and the /metrics password (with Prometheus's copy of it). */
+/** The configured admin password and the /metrics password (Prometheus writes its own copy). */
 function secretFiles(settings: GrafanaSettings, adminSecret: SecretRef | undefined): FileSpec[] {
   const auth = settings.web.basic_auth;
   const metricsSecret = auth
@@ -254,19 +256,7 @@ function secretFiles(settings: GrafanaSettings, adminSecret: SecretRef | undefin
     // Grafana's database keeps the password it was created with: a new one here changes nothing
     // for Grafana itself, only what apply logs in with.
     ...(adminSecret ? [grafanaFile(ADMIN_PASSWORD_FILE, raw(adminSecret), [])] : []),
-    ...(metricsSecret
-      ? [
-          grafanaFile(METRICS_PASSWORD_FILE, raw(metricsSecret), RESTART),
-          {
-            path: scrapePasswordPath("grafana"),
-            content: raw(metricsSecret),
-            mode: 0o640,
-            owner: "root",
-            group: "prometheus",
-            consumers: [{ service: "prometheus", onChange: "reload" as const }],
-          },
-        ]
-      : []),
+    ...(metricsSecret ? [grafanaFile(METRICS_PASSWORD_FILE, raw(metricsSecret), RESTART)] : []),
   ];
 }
 

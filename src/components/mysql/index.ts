@@ -153,7 +153,7 @@ export const mysql = defineComponent({
   alerts: mysqlAlerts,
   dashboards: mysqlDashboards,
   contribute: (settings, global) => ({
-    scrapeJobs: [localScrapeJob("mysql", "mysql", settings, global.hostname ?? "localhost")],
+    scrapeJobs: [localScrapeJob("mysql", "mysql", settings, CONFIG_PATH, global.hostname ?? "localhost")],
     endpoints: [],
     listens: [listenClaim(settings, CONFIG_PATH)],
   }),

@@ -41,7 +41,7 @@ export const node = defineComponent({
   alerts: nodeAlerts,
   dashboards: nodeDashboards,
   contribute: (settings, global) => ({
-    scrapeJobs: [localScrapeJob("node", "node", settings, global.hostname ?? "localhost")],
+    scrapeJobs: [localScrapeJob("node", "node", settings, CONFIG_PATH, global.hostname ?? "localhost")],
     endpoints: [],
     listens: [listenClaim(settings, CONFIG_PATH)],
   }),

@@ -58,7 +58,7 @@ export const pm2 = defineComponent({
   alerts: pm2Alerts,
   dashboards: pm2Dashboards,
   contribute: (settings, global) => ({
-    scrapeJobs: [localScrapeJob("pm2", "pm2", settings, global.hostname ?? "localhost")],
+    scrapeJobs: [localScrapeJob("pm2", "pm2", settings, CONFIG_PATH, global.hostname ?? "localhost")],
     endpoints: [],
     listens: [listenClaim(settings, CONFIG_PATH)],
   }),

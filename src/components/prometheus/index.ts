@@ -79,13 +79,15 @@ export const promtoolBinary = upstreamBinary({
 export const prometheus = defineComponent({
   id: "prometheus",
   title: "Prometheus",
+  // The monitoring server's own part of a fleet.
+  placement: { role: "server", elsewhere: "never" },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: prometheusAlerts,
   dashboards: prometheusDashboards,
   contribute: (settings, global) => ({
     scrapeJobs: [
-      localScrapeJob("prometheus", "prometheus", settings, global.hostname ?? "localhost"),
+      localScrapeJob("prometheus", "prometheus", settings, CONFIG_PATH, global.hostname ?? "localhost"),
       ...settings.scrape_jobs.map((job): ScrapeJob => ({
         jobName: job.name,
         ...(job.scrape_interval ? { scrapeInterval: job.scrape_interval } : {}),
@@ -120,6 +122,7 @@ export const prometheus = defineComponent({
           validate: { binary: promtoolBinary, args: ["check", "config", "{file}"], order: 20 },
         },
         ...ruleFiles(stack),
+        ...scrapeCredentialFiles(stack),
         ...web.files,
       ],
       directories: [
@@ -158,6 +161,39 @@ export const prometheus = defineComponent({
     };
   },
 });
+
+/**
+ * Prometheus's own copies of what it scrapes with: each protected job's password (0640, group
+ * prometheus) and the certificate authority it checks a fleet host's certificate against.
+ */
+function scrapeCredentialFiles(stack: StackContext): FileSpec[] {
+  const files = new Map<string, FileSpec>();
+  const reload = [{ service: "prometheus", onChange: "reload" as const }];
+  for (const job of stack.scrapeJobs) {
+    const password = job.basicAuth?.password;
+    if (job.basicAuth && password) {
+      files.set(job.basicAuth.passwordFile, {
+        path: job.basicAuth.passwordFile,
+        content: { template: [{ secret: password, as: "raw" }] },
+        mode: 0o640,
+        owner: "root",
+        group: "prometheus",
+        consumers: reload,
+      });
+    }
+    if (job.trust) {
+      files.set(job.trust.caFile, {
+        path: job.trust.caFile,
+        content: { template: [{ secret: job.trust.ca, as: "raw" }] },
+        mode: 0o644,
+        owner: "root",
+        group: "prometheus",
+        consumers: reload,
+      });
+    }
+  }
+  return [...files.values()];
+}
 
 /** One rule file per component, when Prometheus evaluates the alerts (not Grafana). */
 function ruleFiles(stack: StackContext): FileSpec[] {

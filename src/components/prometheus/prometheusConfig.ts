@@ -50,6 +50,9 @@ function scrapeConfig(job: ScrapeJob, stack: StackContext): Record<string, unkno
         }
       : {}),
     ...(job.tlsConfig ? { tls_config: job.tlsConfig } : {}),
+    ...(job.trust
+      ? { tls_config: { ca_file: stack.path(job.trust.caFile), server_name: job.trust.serverName } }
+      : {}),
     static_configs: job.staticConfigs.map((sc) => ({
       targets: [...sc.targets],
       ...(sc.labels ? { labels: sortKeys(sc.labels) } : {}),

@@ -40,8 +40,20 @@ export function scrapePasswordPath(componentId: string): string {
 }
 
 /** How Prometheus reaches a protected endpoint: https and the password copy it may read. */
-export function scrapeAuth(componentId: string, settings: EndpointSettings): Partial<ScrapeJob> {
+export function scrapeAuth(
+  componentId: string,
+  settings: EndpointSettings,
+  configPath: ConfigPath,
+): Partial<ScrapeJob> {
   const { web } = settings;
+  const password = web.basic_auth
+    ? secretRefFrom(web.basic_auth.password_file, web.basic_auth.password_env, [
+        ...configPath,
+        "web",
+        "basic_auth",
+        "password",
+      ])
+    : undefined;
   return {
     ...(settings.scrape_interval ? { scrapeInterval: settings.scrape_interval } : {}),
     ...(settings.scrape_timeout ? { scrapeTimeout: settings.scrape_timeout } : {}),
@@ -49,7 +61,13 @@ export function scrapeAuth(componentId: string, settings: EndpointSettings): Par
     // beyond this host, not by the local Prometheus.
     ...(web.tls ? { scheme: "https" as const, tlsConfig: { insecure_skip_verify: true } } : {}),
     ...(web.basic_auth
-      ? { basicAuth: { username: web.basic_auth.username, passwordFile: scrapePasswordPath(componentId) } }
+      ? {
+          basicAuth: {
+            username: web.basic_auth.username,
+            passwordFile: scrapePasswordPath(componentId),
+            ...(password ? { password } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -62,12 +80,13 @@ export function localScrapeJob(
   jobName: string,
   componentId: string,
   settings: EndpointSettings,
+  configPath: ConfigPath,
   hostname: string,
   extra: Partial<ScrapeJob> = {},
 ): ScrapeJob {
   return {
     jobName,
-    ...scrapeAuth(componentId, settings),
+    ...scrapeAuth(componentId, settings, configPath),
     staticConfigs: [{ targets: [reachableAddress(listenOf(settings))], labels: { instance: hostname } }],
     ...extra,
   };
@@ -80,8 +99,8 @@ export interface WebConfigFiles {
 }
 
 /**
- * The exporter-toolkit web config for a protected endpoint, plus Prometheus's copy of the
- * password for scraping it. Nothing when the endpoint is unprotected.
+ * The exporter-toolkit web config for a protected endpoint (Prometheus writes its own copy of the
+ * password from the scrape job). Nothing when the endpoint is unprotected.
  */
 export function webConfigFiles(
   componentId: string,
@@ -106,14 +125,6 @@ export function webConfigFiles(
     : undefined;
   if (auth && secret) {
     template.push(`basic_auth_users:\n  ${JSON.stringify(auth.username)}: `, { secret, as: "bcrypt" }, "\n");
-    files.push({
-      path: scrapePasswordPath(componentId),
-      content: { template: [{ secret, as: "raw" }] },
-      mode: 0o640,
-      owner: "root",
-      group: "prometheus",
-      consumers: [{ service: "prometheus", onChange: "reload" }],
-    });
   }
   files.push({
     path,

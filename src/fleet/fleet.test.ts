@@ -1,0 +1,204 @@
+// The inventory: one file, many hosts, each host's own validated config and desired state.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { ConfigError } from "../config/configError.js";
+import { maskedText } from "../render/fileContent.js";
+import type { DesiredState } from "../render/desiredState.js";
+import { HOST_TARGET, parseFleet, parseStackConfig, renderFleetHost, renderStack } from "../stack.js";
+
+const FLEET = `exporters: { node: {} }
+hosts:
+  mon1: { ssh: admin@10.0.0.5, roles: [server] }
+  web1: { ssh: deploy@10.0.0.11, exporters: { pm2: { enabled: true, user: deploy } } }
+  db1:
+    ssh: root@db1.internal
+    address: 10.0.0.12
+    labels: { team: db }
+    exporters: { mysql: { enabled: true, password_file: /secrets/db1-mysql } }
+grafana: { enabled: false }
+`;
+
+const load = (text: string) => parseFleet(text, "stackmon.yml", { env: {}, stateDir: "/state" });
+
+function problems(text: string): string[] {
+  try {
+    load(text);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.describe().split("\n");
+    throw error;
+  }
+  assert.fail("expected the config to be refused");
+}
+
+function file(state: DesiredState, path: string): string {
+  const found = state.files.find((f) => f.path === path);
+  assert.ok(found, `${path} is rendered`);
+  return maskedText(found.content);
+}
+
+interface ScrapeConfig {
+  job_name: string;
+  scheme?: string;
+  basic_auth?: { username: string; password_file: string };
+  tls_config?: Record<string, unknown>;
+  static_configs: { targets: string[]; labels: Record<string, string> }[];
+}
+
+function scrapeConfigs(state: DesiredState): Map<string, ScrapeConfig> {
+  const config = parse(file(state, "/etc/prometheus/prometheus.yml")) as { scrape_configs: ScrapeConfig[] };
+  return new Map(config.scrape_configs.map((c) => [c.job_name, c]));
+}
+
+describe("the inventory", () => {
+  it("keeps a file without hosts: exactly as it was: one host, this machine, the same render", () => {
+    const text =
+      "exporters:\n  blackbox:\n    targets: [{url: https://shop.example.com}]\nglobal: {hostname: web1}\n";
+    const fleet = load(text);
+    assert.equal(fleet.inventory, false);
+    assert.deepEqual(
+      fleet.hosts.map((h) => [h.name, h.connection.kind]),
+      [["web1", "local"]],
+    );
+    assert.deepEqual(
+      renderFleetHost(fleet, "web1", HOST_TARGET),
+      renderStack(parseStackConfig(text, "stackmon.yml"), HOST_TARGET),
+    );
+  });
+
+  it("gives each host the shared defaults with its own settings on top, and its roles' components", () => {
+    const fleet = load(FLEET);
+    const byName = new Map(fleet.hosts.map((h) => [h.name, h]));
+    assert.deepEqual([...byName.keys()], ["db1", "mon1", "web1"]);
+    const services = (name: string) =>
+      renderFleetHost(fleet, name, HOST_TARGET)
+        .services.map((s) => s.id)
+        .join(" ");
+    assert.equal(services("mon1"), "alertmanager blackbox node prometheus");
+    assert.equal(services("web1"), "node pm2");
+    assert.equal(services("db1"), "mysql node");
+    assert.equal(byName.get("db1")?.address, "10.0.0.12");
+    assert.equal(byName.get("web1")?.address, "10.0.0.11", "the address defaults to ssh's host");
+    assert.deepEqual(byName.get("web1")?.connection, {
+      kind: "ssh",
+      destination: { user: "deploy", host: "10.0.0.11" },
+      text: "deploy@10.0.0.11",
+    });
+  });
+
+  it("exposes every host's exporters on its address with TLS and basic auth, and scrapes them by name", () => {
+    const fleet = load(FLEET);
+    const web1 = renderFleetHost(fleet, "web1", HOST_TARGET);
+    const node = web1.services.find((s) => s.id === "node");
+    assert.ok(node?.args.includes("--web.listen-address=10.0.0.11:9100"));
+    assert.match(
+      file(web1, "/etc/stackmon/node-exporter/web-config.yml"),
+      /cert_file: \/etc\/stackmon\/tls\/node.crt/,
+    );
+    const key = web1.files.find((f) => f.path === "/etc/stackmon/tls/node.key");
+    assert.deepEqual([key?.mode, key?.owner, key?.group], [0o640, "root", "node-exporter"]);
+    assert.ok(
+      !web1.files.some((f) => f.path.startsWith("/etc/prometheus")),
+      "no Prometheus files on an agent",
+    );
+
+    const jobs = scrapeConfigs(renderFleetHost(fleet, "mon1", HOST_TARGET));
+    assert.deepEqual(jobs.get("node@web1"), {
+      job_name: "node@web1",
+      scheme: "https",
+      basic_auth: { username: "prometheus", password_file: "/etc/prometheus/secrets/hosts/web1.password" },
+      tls_config: { ca_file: "/etc/prometheus/stackmon-ca.crt", server_name: "web1" },
+      static_configs: [{ targets: ["10.0.0.11:9100"], labels: { instance: "web1", job: "node" } }],
+    });
+    assert.deepEqual(jobs.get("mysql@db1")?.static_configs, [
+      { targets: ["10.0.0.12:9104"], labels: { instance: "db1", job: "mysql", team: "db" } },
+    ]);
+    assert.ok(jobs.has("node@mon1"), "the server's own exporters are scraped like the others'");
+    assert.ok(jobs.has("prometheus") && !jobs.has("node"), "server components stay on loopback");
+  });
+
+  it("writes each host's scrape password and the CA where Prometheus reads them, never inline", () => {
+    const mon1 = renderFleetHost(load(FLEET), "mon1", HOST_TARGET);
+    const password = mon1.files.find((f) => f.path === "/etc/prometheus/secrets/hosts/web1.password");
+    assert.deepEqual([password?.mode, password?.group], [0o640, "prometheus"]);
+    assert.equal(
+      file(mon1, "/etc/prometheus/secrets/hosts/web1.password"),
+      "<secret: exporters.pm2.web.basic_auth.password_file (/state/hosts/web1/scrape.password)>",
+    );
+    assert.equal(file(mon1, "/etc/prometheus/stackmon-ca.crt"), "<secret: the fleet's CA (/state/ca.crt)>");
+  });
+
+  it("renders the same bytes every time", () => {
+    const once = load(FLEET);
+    const twice = load(FLEET);
+    for (const host of ["mon1", "web1", "db1"]) {
+      assert.deepEqual(renderFleetHost(once, host, HOST_TARGET), renderFleetHost(twice, host, HOST_TARGET));
+    }
+  });
+});
+
+describe("inventory mistakes", () => {
+  it("names a server component on a host without the role", () => {
+    assert.deepEqual(
+      problems(
+        "hosts:\n  mon1: {ssh: mon1, roles: [server]}\n  web1:\n    ssh: web1\n    prometheus: {retention: 30d}\n",
+      ),
+      [
+        "stackmon.yml:5:17: hosts.web1.prometheus: Prometheus runs only on hosts with the role server; web1 has no role (add server to hosts.web1.roles, or move these settings to a host that has it)",
+      ],
+    );
+  });
+
+  it("refuses a fleet without a server", () => {
+    assert.deepEqual(problems("hosts:\n  web1: {ssh: web1}\n"), [
+      "stackmon.yml:2:3: hosts: no host has the role server: nothing would run Prometheus (add roles: [server] to the host that watches the others)",
+    ]);
+  });
+
+  it("refuses two hosts with one name or one address", () => {
+    assert.match(
+      problems("hosts:\n  a: {ssh: a, roles: [server]}\n  a: {ssh: b}\n")[0] ?? "",
+      /stackmon.yml:3:3: .*[Mm]ap keys must be unique/,
+    );
+    assert.deepEqual(
+      problems("hosts:\n  a: {ssh: 10.0.0.1, roles: [server]}\n  b: {ssh: x, address: 10.0.0.1}\n"),
+      [
+        "stackmon.yml:3:24: hosts.b.address: 10.0.0.1 is also a's address (give each host the address the others reach it at)",
+      ],
+    );
+  });
+
+  it("places a wrong host setting at the host, and a wrong shared one at the top with its hosts", () => {
+    assert.deepEqual(
+      problems(
+        "exporters:\n  node: {scrape_interval: often}\nhosts:\n  mon1: {ssh: mon1, roles: [server]}\n  web1: {ssh: web1, exporters: {pm2: {enabled: true, user: 7}}}\n",
+      ),
+      [
+        'stackmon.yml:2:27: exporters.node.scrape_interval: must be a Prometheus duration such as "30s", "5m" or "1h30m" (on mon1, web1)',
+        "stackmon.yml:5:60: hosts.web1.exporters.pm2.user: Invalid input: expected string, received number",
+      ],
+    );
+  });
+
+  it("refuses unknown and fleet-wide keys under a host, bad names and bad ssh destinations", () => {
+    const lines = problems(
+      "hosts:\n  mon1: {ssh: mon1, roles: [server], alerting: {}}\n  web1: {ssh: -oProxyCommand=x, exportrs: {}}\n  Web_2: {ssh: w}\n",
+    );
+    assert.deepEqual(lines, [
+      "stackmon.yml:2:38: hosts.mon1.alerting: is the whole fleet's: set it at the top level of the file",
+      'stackmon.yml:3:15: hosts.web1.ssh: must be "[user@]host[:port]" or a name from ~/.ssh/config',
+      "stackmon.yml:4:3: hosts.Web_2: a host name is lower-case letters, digits and -, at most 63 characters",
+    ]);
+  });
+
+  it("refuses an exporter kept on loopback where the servers cannot reach it", () => {
+    assert.deepEqual(
+      problems(
+        "hosts:\n  mon1: {ssh: mon1, roles: [server]}\n  web1:\n    ssh: web1\n    exporters: {node: {listen_address: '127.0.0.1:9100'}}\n",
+      ),
+      [
+        "stackmon.yml:5:40: hosts.web1.exporters.node.listen_address: listens on loopback only, so the servers cannot scrape web1's Node exporter (leave listen_address out in a fleet: stackmon listens on the host's address with TLS and basic auth)",
+      ],
+    );
+  });
+});

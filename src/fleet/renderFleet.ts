@@ -1,0 +1,166 @@
+// The desired state of one host of a fleet, pure like every render: a server's Prometheus learns
+// every host's exporters from the others' renders (never from the network), scrapes them at their
+// address with TLS checked against stackmon's CA and the host's own password; a host's exposed
+// exporters get their certificate and key as files.
+import type { Component, RenderTarget } from "../components/component.js";
+import type {
+  DesiredState,
+  DirectorySpec,
+  FileSpec,
+  ScrapeJob,
+  SecretRef,
+  ServiceSpec,
+} from "../render/desiredState.js";
+import { enabledComponents, render, type HostFacts, type RenderExtension } from "../render/render.js";
+import { controllerPaths } from "./controllerPaths.js";
+import type { Fleet, FleetHost } from "./fleet.js";
+import { hasRole } from "./inventory.js";
+
+/** Where a server keeps the CA it checks the fleet's certificates against. */
+export const FLEET_CA_FILE = "/etc/prometheus/stackmon-ca.crt";
+const SCRAPE_SECRETS_DIR = "/etc/prometheus/secrets/hosts";
+const TLS_DIR = "/etc/stackmon/tls";
+
+export function findHost(fleet: Fleet, name: string): FleetHost {
+  const host = fleet.hosts.find((h) => h.name === name);
+  if (!host) throw new Error(`no host ${name} in the fleet`);
+  return host;
+}
+
+export function renderHost(
+  fleet: Fleet,
+  name: string,
+  target: RenderTarget,
+  components: readonly Component[],
+  facts: HostFacts = {},
+): DesiredState {
+  const host = findHost(fleet, name);
+  if (!fleet.inventory) return render(host.config, target, components, facts);
+  return render(host.config, target, components, facts, fleetExtension(fleet, host, target, components));
+}
+
+function fleetExtension(
+  fleet: Fleet,
+  host: FleetHost,
+  target: RenderTarget,
+  components: readonly Component[],
+): RenderExtension {
+  const paths = controllerPaths(fleet.stateDir);
+  const secret = (path: string, configKey: string): SecretRef => ({ kind: "file", path, configKey });
+  return {
+    scrapeJobs: (own) => {
+      const exposedJobs = new Set(exposedJobsOf(host, target, components).map((j) => j.jobName));
+      // This host's exposed exporters are scraped like everyone's: at its address, over TLS.
+      const local = own.filter((job) => !exposedJobs.has(job.jobName));
+      if (!hasRole(host, "server")) return local;
+      const remote = fleet.hosts.flatMap((other) =>
+        exposedJobsOf(other, target, components).map((job) => remoteJob(job, other, paths, secret)),
+      );
+      return [...local, ...remote];
+    },
+    extraFiles: (services) => certificateFiles(host, services, paths, secret),
+  };
+}
+
+/** The scrape jobs of a host's components that the servers reach over the network. */
+function exposedJobsOf(host: FleetHost, target: RenderTarget, components: readonly Component[]): ScrapeJob[] {
+  return enabledComponents(components, host.config, target)
+    .filter(({ component }) => host.exposed.includes(component.id))
+    .flatMap(({ contribution }) => contribution.scrapeJobs);
+}
+
+/**
+ * A host's job as a server scrapes it: one scrape config per host and job (each host has its own
+ * password), the job label kept as the component names it, the host's labels on every series.
+ */
+function remoteJob(
+  job: ScrapeJob,
+  host: FleetHost,
+  paths: ReturnType<typeof controllerPaths>,
+  secret: (path: string, configKey: string) => SecretRef,
+): ScrapeJob {
+  const { tlsConfig: _local, ...rest } = job;
+  const atAddress = (target: string) => retarget(target, host.address);
+  return {
+    ...rest,
+    jobName: `${job.jobName}@${host.name}`,
+    staticConfigs: job.staticConfigs.map((sc) => ({
+      ...sc,
+      // A probe job's targets are the probed sites; its exporter is the __address__ replacement.
+      targets: job.relabelConfigs ? sc.targets : sc.targets.map(atAddress),
+      labels: { ...sc.labels, ...host.labels, job: job.jobName },
+    })),
+    ...(job.relabelConfigs
+      ? {
+          relabelConfigs: job.relabelConfigs.map((relabel) =>
+            relabel["target_label"] === "__address__" && typeof relabel["replacement"] === "string"
+              ? { ...relabel, replacement: atAddress(relabel["replacement"]) }
+              : relabel,
+          ),
+        }
+      : {}),
+    ...(job.basicAuth
+      ? {
+          basicAuth: {
+            username: job.basicAuth.username,
+            passwordFile: `${SCRAPE_SECRETS_DIR}/${host.name}.password`,
+            password: job.basicAuth.password ?? secret(paths.scrapePassword(host.name), `hosts.${host.name}`),
+          },
+        }
+      : {}),
+    ...(job.scheme === "https"
+      ? {
+          trust: { caFile: FLEET_CA_FILE, ca: secret(paths.caCert, "the fleet's CA"), serverName: host.name },
+        }
+      : {}),
+  };
+}
+
+/**
+ * The address a server scrapes for a host's listener: the host's own address with the listener's
+ * port (a host known by DNS name listens on every address, which its own render calls 127.0.0.1).
+ */
+function retarget(listenTarget: string, address: string): string {
+  const port = /:(\d+)$/.exec(listenTarget)?.[1];
+  if (port === undefined) return listenTarget;
+  return `${address.includes(":") ? `[${address}]` : address}:${port}`;
+}
+
+/** Certificate and key of each exposed endpoint whose certificate stackmon issues. */
+function certificateFiles(
+  host: FleetHost,
+  services: readonly ServiceSpec[],
+  paths: ReturnType<typeof controllerPaths>,
+  secret: (path: string, configKey: string) => SecretRef,
+): { files: FileSpec[]; directories: DirectorySpec[] } {
+  const files = host.generatedTls.flatMap((id): FileSpec[] => {
+    const service = services.find((s) => s.id === id);
+    if (!service) return [];
+    const consumers = [{ service: id, onChange: "restart" as const }];
+    return [
+      {
+        path: `${TLS_DIR}/${id}.crt`,
+        content: {
+          template: [{ secret: secret(paths.hostCert(host.name), `hosts.${host.name}`), as: "raw" }],
+        },
+        mode: 0o644,
+        owner: "root",
+        group: "root",
+        consumers,
+      },
+      {
+        path: `${TLS_DIR}/${id}.key`,
+        content: {
+          template: [{ secret: secret(paths.hostKey(host.name), `hosts.${host.name}`), as: "raw" }],
+        },
+        mode: 0o640,
+        owner: "root",
+        group: service.group,
+        consumers,
+      },
+    ];
+  });
+  const directories: DirectorySpec[] =
+    files.length > 0 ? [{ path: TLS_DIR, mode: 0o755, owner: "root", group: "root" }] : [];
+  return { files, directories };
+}

@@ -12,11 +12,34 @@ done
 echo "installing Debian packages: ${missing[*]}"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+# Another apt run (unattended-upgrades) may hold a lock: wait for it, 300 s at most in all, as
+# apply does. DPkg::Lock::Timeout covers dpkg's locks; the package lists' lock is retried.
+deadline=$((SECONDS + 300))
+apt_get() {
+  local output remaining
+  while :; do
+    remaining=$((deadline - SECONDS))
+    [ "$remaining" -gt 0 ] || remaining=0
+    if output=$($sudo env DEBIAN_FRONTEND=noninteractive apt-get -o "DPkg::Lock::Timeout=$remaining" "$@" 2>&1); then
+      return 0
+    fi
+    if grep -q "Could not get lock\|Unable to acquire the dpkg frontend lock" <<<"$output" && [ "$SECONDS" -lt "$deadline" ]; then
+      sleep 2
+      continue
+    fi
+    printf '%s\n' "$output" >&2
+    return 1
+  done
+}
+
 # policy-rc.d keeps the packages' own services from starting: the tests start what they need.
+# It carries apply's marker, so that a leftover of a killed run is recognised and removed.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
-  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  printf '#!/bin/sh\n# stackmon apply: package services start only under stackmon'"'"'s units\nexit 101\n' |
+    $sudo tee /usr/sbin/policy-rc.d >/dev/null
   $sudo chmod 755 /usr/sbin/policy-rc.d
   trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
 fi
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_get update -qq
+apt_get install -y -qq --no-install-recommends "${missing[@]}"

@@ -24,7 +24,7 @@ import {
   type ServiceAction,
 } from "../plan/plan.js";
 import { checkCandidates } from "./candidates.js";
-import { runProvisioningStep } from "./provisioning.js";
+import { runProvisioningStep } from "../host/provisioning.js";
 import { httpReadiness, type ReadinessProbe } from "./readiness.js";
 import { GITHUB_RELEASES, installReleases } from "./releaseTarball.js";
 import { runServiceActions, type FileBackup, type ServiceFailure } from "./serviceActions.js";
@@ -226,7 +226,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
     services: services as NonNullable<typeof services>,
     desired,
     backups,
-    probe: options.probe ?? httpReadiness,
+    probe: options.probe ?? httpReadiness(host.http),
     timeoutMs: options.readyTimeoutMs ?? 60_000,
     log,
     done: async (action: ServiceAction) => {
@@ -250,7 +250,9 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
       if (change.type !== "provision") continue;
       const step = desired.services.flatMap((s) => s.provisioning ?? []).find((p) => p.id === change.subject);
       if (!step) continue;
-      await withProgress(log, step.description, () => runProvisioningStep(host, step, options.readSecret));
+      await withProgress(log, step.description, () =>
+        runProvisioningStep(host.commands, step, options.readSecret),
+      );
     }
     failures = await runServiceActions(serviceRun(backups), staying);
   }

@@ -1,23 +1,42 @@
 // Whether a service came back after start, restart or reload: systemd keeps it active without
-// restarting it, and its readiness endpoint answers.
+// restarting it, and its readiness endpoint answers. "Answers" is decided here once, for apply,
+// verify and `up` alike.
 import { reachableAddress } from "../config/schemaParts.js";
-import type { HostServices, UnitStatus } from "../host/host.js";
+import type { HostHttp, HostServices, UnitStatus } from "../host/host.js";
 import type { ServiceSpec } from "../render/desiredState.js";
-import { httpGet } from "../verify/httpProbe.js";
 
 /** Answers true once the service serves requests. */
 export type ReadinessProbe = (service: ServiceSpec) => Promise<boolean>;
 
+export interface ServiceAnswer {
+  /** Whether it serves: any status but a server error or 404 (a 401 still proves it is up). */
+  readonly answers: boolean;
+  /** What was asked. */
+  readonly url: string;
+  /** The status it answered with; absent when nothing answered. */
+  readonly status?: number;
+}
+
 /**
- * The readiness path answers with anything but a server error or 404: a 401 from a protected
- * endpoint still proves it is up.
+ * Asks the service's readiness endpoint, over the host's HTTP, whether it serves; undefined for
+ * a service that listens nowhere (nothing to ask).
  */
-export const httpReadiness: ReadinessProbe = async (service) => {
-  if (!service.listen) return true;
+export async function serviceAnswers(
+  http: HostHttp,
+  service: ServiceSpec,
+  timeoutMs = 2000,
+): Promise<ServiceAnswer | undefined> {
+  if (!service.listen) return undefined;
   const url = `${service.scheme}://${reachableAddress(service.listen)}${service.readinessPath ?? "/"}`;
-  const response = await httpGet(url, { timeoutMs: 2000 });
-  return response !== undefined && response.status < 500 && response.status !== 404;
-};
+  const response = await http(url, { timeoutMs });
+  if (!response) return { answers: false, url };
+  return { answers: response.status < 500 && response.status !== 404, url, status: response.status };
+}
+
+/** The readiness probe over a host's HTTP; a service that listens nowhere is ready when running. */
+export function httpReadiness(http: HostHttp): ReadinessProbe {
+  return async (service) => (await serviceAnswers(http, service))?.answers ?? true;
+}
 
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly why: string };
 

@@ -7,7 +7,6 @@ import type { DesiredState, ServiceSpec } from "../render/desiredState.js";
 import type { ServiceAction } from "../plan/plan.js";
 import { reachableAddress } from "../config/schemaParts.js";
 import { isUnitFile, unitFilePath } from "../render/systemdUnit.js";
-import { httpGet } from "../verify/httpProbe.js";
 import { waitUntilReady, type ReadinessProbe } from "./readiness.js";
 
 /** What a file was before apply wrote it; absent content means it did not exist. */
@@ -88,7 +87,7 @@ async function httpReloadProblem(
   }
   const base = `${service.scheme}://${reachableAddress(service.listen)}`;
   for (const path of reload.paths) {
-    const response = await httpGet(`${base}${path}`, { method: reload.method, headers, timeoutMs: 10_000 });
+    const response = await host.http(`${base}${path}`, { method: reload.method, headers, timeoutMs: 10_000 });
     if (!response) return `${reload.method} ${path} got no answer`;
     if (response.status < 200 || response.status > 299)
       return `${reload.method} ${path} answered ${response.status}`;

@@ -2,10 +2,10 @@
 import { UserError } from "../config/configError.js";
 import { hostFor } from "../host/hostFor.js";
 import { logEvent } from "../lib/cliLog.js";
+import { acquirePidLock } from "../lib/pidLock.js";
 import { parseDuration } from "../lib/duration.js";
 import { readSecret } from "../lib/secrets.js";
 import { apply, describeFailures } from "../apply/apply.js";
-import { acquireApplyLock } from "../apply/applyLock.js";
 import { GITHUB_RELEASES } from "../apply/releaseTarball.js";
 import { appliedSummary } from "../plan/formatPlan.js";
 import { hostStack } from "../plan/hostStack.js";
@@ -46,13 +46,17 @@ ${CONFIG_FLAG_HELP}
     if (waitMs === undefined) throw new UserError(`--wait: "${stringFlag(args, "wait")}" is not a duration`);
     const config = loadStackConfig(args.config);
     const root = stringFlag(args, "root");
-    const host = hostFor(root);
+    const host = await hostFor(root);
     if (root === undefined && !host.services) {
       throw new UserError("this machine does not run systemd, so apply cannot manage its services", {
         hint: "run the stack with `stackmon up`, or lay the files out with `apply --root DIR`",
       });
     }
-    const release = acquireApplyLock(host.files.commandPath("/var/lib/stackmon/apply.lock"));
+    const lockPath = host.files.commandPath("/var/lib/stackmon/apply.lock");
+    const release = acquirePidLock(lockPath, {
+      message: (pid) => `another stackmon apply is running (pid ${pid})`,
+      hint: `wait for it to finish; ${lockPath} holds its pid`,
+    });
     try {
       logEvent("apply", { host: host.description, config: args.config });
       const result = await apply({

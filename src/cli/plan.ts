@@ -30,7 +30,7 @@ ${CONFIG_FLAG_HELP}
     });
     if (args.help) return printHelp(planCommand);
     const config = loadStackConfig(args.config);
-    const host = hostFor(stringFlag(args, "root"));
+    const host = await hostFor(stringFlag(args, "root"));
     const stack = await hostStack(config, host, { listsFetched: false });
     const { plan } = await planChanges({
       desired: stack.desired,

@@ -1,6 +1,7 @@
 // stackmon up: the stack running in the foreground as child processes, no systemd, no root.
 import { existsSync } from "node:fs";
 import { UserError } from "../config/configError.js";
+import { localHost } from "../host/localHost.js";
 import { startStack, waitForTargets } from "../host/supervisor/supervisor.js";
 import { parseDuration } from "../lib/duration.js";
 import { logEvent } from "../lib/cliLog.js";
@@ -50,11 +51,15 @@ ${CONFIG_FLAG_HELP}
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
     });
+    const installer =
+      args.values["no-install"] !== true && process.getuid?.() === 0
+        ? (await localHost()).packages
+        : undefined;
     const stack = await startStack({
       config,
       workDir: stringFlag(args, "dir") ?? ".stackmon",
       env: process.env,
-      installMissing: args.values["no-install"] !== true,
+      ...(installer ? { packages: installer } : {}),
       log: logEvent,
       signal: interrupted.signal,
     });

@@ -33,7 +33,7 @@ ${CONFIG_FLAG_HELP}
     const waitMs = parseDuration(stringFlag(args, "wait") ?? "0s");
     if (waitMs === undefined) throw new UserError(`--wait: "${stringFlag(args, "wait")}" is not a duration`);
     const config = loadStackConfig(args.config);
-    const host = localHost();
+    const host = await localHost();
     // Without systemd the stack is one `stackmon up` runs: without what is not installed here.
     const desired = host.services ? renderStack(config, HOST_TARGET) : renderRunnable(config, HOST_TARGET);
     const deadline = Date.now() + waitMs;

@@ -18,16 +18,8 @@ import {
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { processAlive } from "../lib/pidLock.js";
 import type { HostFiles, Ownership, PathStat } from "./host.js";
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 interface IdTable {
   readonly byName: Map<string, number>;
@@ -183,7 +175,7 @@ export class DiskFiles implements HostFiles {
     // Candidates (secrets among them) left by a run that was killed: its pid is gone.
     for (const entry of readdirSync(this.real(base))) {
       const pid = Number(entry.split("-")[0]);
-      if (Number.isInteger(pid) && pid > 0 && !processExists(pid))
+      if (Number.isInteger(pid) && pid > 0 && !processAlive(pid))
         rmSync(this.real(`${base}/${entry}`), { recursive: true, force: true });
     }
     const path = `${base}/${process.pid}-${randomBytes(4).toString("hex")}`;

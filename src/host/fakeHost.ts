@@ -5,6 +5,7 @@ import type {
   Host,
   HostCommands,
   HostFiles,
+  HostHttp,
   HostPackages,
   HostServices,
   HostUsers,
@@ -15,6 +16,7 @@ import type {
   UserInfo,
 } from "./host.js";
 import type { PackageRepository } from "../render/desiredState.js";
+import { httpGet } from "../verify/httpProbe.js";
 
 interface FakeEntry {
   readonly kind: "file" | "directory";
@@ -48,6 +50,8 @@ export interface FakeHostOptions {
   readonly systemd?: boolean;
   /** Answers commands (validators, provisioning); undefined falls back to the built-in ones. */
   readonly commands?: (program: string, args: readonly string[], input: string) => CommandResult | undefined;
+  /** Its HTTP; default: requests to this machine (a test's servers listen on its loopback). */
+  readonly http?: HostHttp;
   /** A unit that fails right after it is (re)started, judged on the host as it is then. */
   readonly failsToStart?: (unit: string, host: FakeHost) => boolean;
 }
@@ -69,6 +73,7 @@ export class FakeHost implements Host {
 
   readonly files: HostFiles;
   readonly commands: HostCommands;
+  readonly http: HostHttp;
   readonly packages?: HostPackages;
   readonly users: HostUsers;
   readonly services?: HostServices;
@@ -84,6 +89,7 @@ export class FakeHost implements Host {
     for (const [pkg] of this.installed) this.installPrograms(pkg);
     this.files = fakeFiles(this);
     this.commands = fakeCommands(this);
+    this.http = options.http ?? httpGet;
     this.users = fakeUsers(this);
     const manager = options.manager === undefined ? "apt" : options.manager;
     if (manager) this.packages = fakePackages(this, manager);

@@ -100,16 +100,55 @@ export interface CommandResult {
   readonly stderr: string;
 }
 
+export interface RunOptions {
+  /** Goes to the program's stdin: the only way a secret reaches a command. */
+  readonly input?: string;
+  /** The program is killed after this long (its status is then non-zero). */
+  readonly timeoutMs?: number;
+  /** Added to the program's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The command-runner port: runs a program on the host to completion and says how it ended.
+ * Never throws for a failing program (a program that cannot start has status 127).
+ *
+ * Everything stackmon does to a system (packages, users, systemd, journal, provisioning
+ * checks: src/host/system/) is written once over this port and `HostFiles`, so that the same
+ * code drives this machine (src/host/runCommand.ts + DiskFiles) and a remote one (a runner
+ * that goes through ssh, and files read and written over it).
+ */
+export type CommandRunner = (
+  program: string,
+  args: readonly string[],
+  options?: RunOptions,
+) => Promise<CommandResult>;
+
 export interface HostCommands {
   /** Whether `path` is a program commands can run. */
   executable(path: string): Promise<boolean>;
-  /** Runs a program; `input` goes to its stdin (the only way a secret reaches a command). */
-  run(
-    program: string,
-    args: readonly string[],
-    options?: { readonly input?: string; readonly timeoutMs?: number },
-  ): Promise<CommandResult>;
+  readonly run: CommandRunner;
 }
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface HttpRequestOptions {
+  readonly timeoutMs?: number;
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  /** A request body (JSON for an API), sent with the method given. */
+  readonly body?: string;
+}
+
+/**
+ * An HTTP(S) request to one of the host's own endpoints, made from where it answers: a
+ * loopback address means the host's loopback. Undefined when nothing answered (refused, timed
+ * out, TLS failed). The stack's certificates are its own, often self-signed: not checked.
+ */
+export type HostHttp = (url: string, options?: HttpRequestOptions) => Promise<HttpAnswer | undefined>;
 
 /**
  * A machine. The parts a host cannot do are absent: a directory laid out for review has files
@@ -120,6 +159,8 @@ export interface Host {
   readonly description: string;
   readonly files: HostFiles;
   readonly commands: HostCommands;
+  /** Requests to the stack's endpoints (readiness, verify, reloads over an API). */
+  readonly http: HostHttp;
   readonly packages?: HostPackages;
   readonly users?: HostUsers;
   readonly services?: HostServices;

@@ -4,7 +4,7 @@ import type { Host } from "./host.js";
 import { localHost } from "./localHost.js";
 import { rootDirHost } from "./rootDirHost.js";
 
-export function hostFor(root: string | undefined): Host {
+export async function hostFor(root: string | undefined): Promise<Host> {
   if (root !== undefined) return rootDirHost(root);
   if (process.getuid?.() !== 0) {
     throw new UserError("this reads and changes system files, packages and services: run it as root", {

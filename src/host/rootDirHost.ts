@@ -1,9 +1,10 @@
 // A directory standing in for / (`apply --root DIR`): the files as they would be laid out, for
 // review. No packages, users or services are touched, and ownership is left to whoever reviews.
 import { resolve } from "node:path";
+import { httpGet } from "../verify/httpProbe.js";
 import { DiskFiles } from "./diskFiles.js";
 import type { Host } from "./host.js";
-import { isExecutableFile, runCommand } from "./runCommand.js";
+import { localCommands } from "./runCommand.js";
 
 export function rootDirHost(dir: string): Host {
   const root = resolve(dir);
@@ -11,9 +12,7 @@ export function rootDirHost(dir: string): Host {
     description: `directory ${root}`,
     files: new DiskFiles(root, false),
     // Validators and binaries are this machine's own, outside DIR.
-    commands: {
-      executable: (path) => Promise.resolve(isExecutableFile(path)),
-      run: (program, args, options = {}) => runCommand(program, args, options),
-    },
+    commands: localCommands,
+    http: httpGet,
   };
 }

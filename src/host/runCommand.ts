@@ -1,52 +1,46 @@
-// Running a program to completion with optional stdin, collecting its output. The one place that
-// spawns for the hosts; a secret only ever travels on stdin, never in argv.
+// The command-runner port (see `CommandRunner` in host.ts) on this machine: the one place that
+// spawns for the hosts. A secret only ever travels on stdin, never in argv.
 import { spawn } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
-import type { CommandResult } from "./host.js";
+import type { CommandRunner, HostCommands } from "./host.js";
 
-export interface RunOptions {
-  readonly input?: string;
-  readonly timeoutMs?: number;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-}
-
-export function runCommand(
-  program: string,
-  args: readonly string[],
-  options: RunOptions = {},
-): Promise<CommandResult> {
-  return new Promise((resolve) => {
+export const runCommand: CommandRunner = (program, args, options = {}) =>
+  new Promise((resolve) => {
     const child = spawn(program, [...args], {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, ...options.env },
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    // Decoded once at the end: a chunk boundary may split a multi-byte character.
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString("utf8");
     const timer =
       options.timeoutMs === undefined
         ? undefined
         : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
     child.once("error", (error) => {
       if (timer) clearTimeout(timer);
-      resolve({ status: 127, stdout, stderr: `${stderr}${error.message}` });
+      resolve({ status: 127, stdout: text(stdout), stderr: `${text(stderr)}${error.message}` });
     });
     child.once("close", (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ status: code ?? (signal ? 128 : 1), stdout, stderr });
+      resolve({ status: code ?? (signal ? 128 : 1), stdout: text(stdout), stderr: text(stderr) });
     });
     // A program that does not read its stdin closes it early; that is not our error.
     child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
+
+/** A host's commands given its runner: "is it a program" is asked on the host itself. */
+export function commandsOver(run: CommandRunner): HostCommands {
+  return {
+    run,
+    executable: async (path) =>
+      (await run("sh", ["-c", 'test -f "$1" && test -x "$1"', "sh", path], { timeoutMs: 10_000 })).status ===
+      0,
+  };
 }
 
-export function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
+/** This machine's commands, as the user stackmon runs as. */
+export const localCommands: HostCommands = commandsOver(runCommand);

@@ -5,6 +5,7 @@ import { UserError } from "../config/configError.js";
 import type { Host, Ownership } from "../host/host.js";
 import type { DesiredState, FileSpec, ServiceSpec } from "../render/desiredState.js";
 import { maskedText, resolvedText, secretsOf, type SecretReader } from "../render/fileContent.js";
+import { provisioningInPlace } from "../host/provisioning.js";
 import { isUnitFile } from "../render/systemdUnit.js";
 import type { AppliedState, PendingServiceAction } from "./appliedState.js";
 import type { BinarySource } from "./binarySources.js";
@@ -343,11 +344,7 @@ async function provisionChanges(input: PlanInput, files: readonly FileChange[]):
       const changedInput = step.inputs.find((path) => changedPaths.has(path));
       let reason: string | undefined = changedInput ? `${changedInput} changes` : undefined;
       if (!reason) {
-        const result = await input.host.commands.run(step.check.program, step.check.args, {
-          timeoutMs: 30_000,
-        });
-        const matches = step.check.expect === undefined || new RegExp(step.check.expect).test(result.stdout);
-        if (result.status !== 0 || !matches) reason = "not in place yet";
+        if (!(await provisioningInPlace(input.host.commands, step))) reason = "not in place yet";
       }
       if (reason)
         changes.push({

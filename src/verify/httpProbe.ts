@@ -1,25 +1,15 @@
-// One HTTP(S) GET to a stack endpoint, for readiness and protection checks. Certificates are not
-// checked: these are the host's own endpoints on loopback, often with a self-signed certificate.
+// One HTTP(S) GET to a stack endpoint, for readiness and protection checks: this machine's
+// `HostHttp`. Certificates are not checked: these are the host's own endpoints on loopback,
+// often with a self-signed certificate.
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import type { HostHttp, HttpAnswer } from "../host/host.js";
 
-export interface ProbeResponse {
-  readonly status: number;
-  readonly body: string;
-}
+export type ProbeResponse = HttpAnswer;
 
 /** The response, or undefined when nothing answered (refused, timed out, TLS failed). */
-export function httpGet(
-  url: string,
-  options: {
-    readonly timeoutMs?: number;
-    readonly method?: string;
-    readonly headers?: Record<string, string>;
-    /** A request body (JSON for the Alertmanager API), sent with the method given. */
-    readonly body?: string;
-  } = {},
-): Promise<ProbeResponse | undefined> {
-  return new Promise((resolve) => {
+export const httpGet: HostHttp = (url, options = {}) =>
+  new Promise((resolve) => {
     const target = new URL(url);
     const request = (target.protocol === "https:" ? httpsRequest : httpRequest)(
       target,
@@ -38,4 +28,3 @@ export function httpGet(
     request.on("error", () => resolve(undefined));
     request.end(options.body);
   });
-}

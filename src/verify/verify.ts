@@ -7,7 +7,7 @@ import type { Host } from "../host/host.js";
 import { PrometheusClient, type HttpTransport } from "../lib/prometheusClient.js";
 import type { DesiredState, ScrapeJob, ServiceSpec } from "../render/desiredState.js";
 import { maskedText } from "../render/fileContent.js";
-import { httpGet } from "./httpProbe.js";
+import { serviceAnswers } from "../apply/readiness.js";
 import { formatTable } from "../lib/textTable.js";
 import { authHeadersFor } from "./endpointAuth.js";
 
@@ -41,11 +41,14 @@ export function concluded(checks: readonly Check[]): Check[] {
   return checks.map((c) => (c.status === "pending" ? { ...c, status: "skip" } : c));
 }
 
-const transport: HttpTransport = async (url, options) => {
-  const response = await httpGet(url, options);
-  if (!response) throw new Error(`no answer from ${url}`);
-  return response;
-};
+/** Prometheus's API over the host's HTTP. */
+function transportOf(host: Host): HttpTransport {
+  return async (url, options) => {
+    const response = await host.http(url, options);
+    if (!response) throw new Error(`no answer from ${url}`);
+    return response;
+  };
+}
 
 /** How Prometheus itself is reached: its endpoint, with the credentials its own scrape job uses. */
 async function prometheusClient(input: VerifyInput): Promise<PrometheusClient | undefined> {
@@ -54,7 +57,7 @@ async function prometheusClient(input: VerifyInput): Promise<PrometheusClient | 
   const headers = await authHeadersFor(input.desired, url, async (path) =>
     (await input.host.files.read(path))?.toString("utf8"),
   );
-  return new PrometheusClient(url, 5000, { headers, transport });
+  return new PrometheusClient(url, 5000, { headers, transport: transportOf(input.host) });
 }
 
 async function unitChecks(input: VerifyInput): Promise<Check[]> {
@@ -73,15 +76,13 @@ async function unitChecks(input: VerifyInput): Promise<Check[]> {
       checks.push({ check: name, status: "ok", detail: "active" });
       continue;
     }
-    const url = `${service.scheme}://${reachableAddress(service.listen)}${service.readinessPath ?? "/"}`;
-    const response = await httpGet(url);
-    const answers = response !== undefined && response.status < 500 && response.status !== 404;
+    const { answers, url, status } = (await serviceAnswers(input.host.http, service, 3000)) ?? {};
     checks.push({
       check: name,
       status: answers ? "ok" : "fail",
       detail: answers
-        ? `${services ? "active, " : ""}${url} answers ${response.status}`
-        : `${url} ${response ? `answers ${response.status}` : "does not answer"}`,
+        ? `${services ? "active, " : ""}${url} answers ${status}`
+        : `${url} ${status !== undefined ? `answers ${status}` : "does not answer"}`,
     });
   }
   return checks;
@@ -180,7 +181,7 @@ async function watchdogCheck(client: PrometheusClient, input: VerifyInput): Prom
     (await input.host.files.read(path))?.toString("utf8"),
   );
   const url = new URL("/api/v2/alerts?active=true&filter=alertname%3D%22Watchdog%22", alertmanagerUrl);
-  const response = await httpGet(url.toString(), { headers });
+  const response = await input.host.http(url.toString(), { headers });
   const received = response?.status === 200 && (JSON.parse(response.body) as unknown[]).length > 0;
   // Prometheus drops what fires before it has found Alertmanager and sends again only after its
   // resend delay (1 minute): until then, not having arrived is not yet a failure.
@@ -211,7 +212,7 @@ function scrapedAddresses(job: ScrapeJob): string[] {
  * (401); one it scrapes without must be open. Anything else means the config and the running
  * service disagree.
  */
-async function protectionChecks(desired: DesiredState): Promise<Check[]> {
+async function protectionChecks(host: Host, desired: DesiredState): Promise<Check[]> {
   const checks: Check[] = [];
   for (const service of desired.services.filter(
     (s): s is ServiceSpec & { listen: NonNullable<ServiceSpec["listen"]> } => s.listen !== undefined,
@@ -222,7 +223,7 @@ async function protectionChecks(desired: DesiredState): Promise<Check[]> {
     );
     if (!job) continue;
     const url = `${service.scheme}://${address}/metrics`;
-    const response = await httpGet(url);
+    const response = await host.http(url);
     const protectedByConfig = job.basicAuth !== undefined;
     const name = `endpoint ${service.id} ${address}`;
     if (!response) {
@@ -273,7 +274,7 @@ export async function verifyStack(input: VerifyInput): Promise<Check[]> {
       }
     }
   }
-  checks.push(...(await protectionChecks(input.desired)));
+  checks.push(...(await protectionChecks(input.host, input.desired)));
   return checks;
 }
 

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runProvisioningStep } from "../../src/apply/provisioning.js";
-import { rootDirHost } from "../../src/host/rootDirHost.js";
+import { provisioningInPlace, runProvisioningStep } from "../../src/host/provisioning.js";
+import { localCommands } from "../../src/host/runCommand.js";
 import { readSecret } from "../../src/lib/secrets.js";
 import type { ProvisioningStep } from "../../src/render/desiredState.js";
 import { resolvedText } from "../../src/render/fileContent.js";
@@ -53,15 +53,12 @@ describe("the mysql exporter's own database user", () => {
     return step;
   }
 
-  async function inPlace(step: ProvisioningStep): Promise<boolean> {
-    const result = await rootDirHost(dir).commands.run(step.check.program, step.check.args);
-    return result.status === 0 && new RegExp(step.check.expect ?? "").test(result.stdout);
-  }
+  const inPlace = (step: ProvisioningStep) => provisioningInPlace(localCommands, step);
 
   it("is created with exactly the exporter's privileges and 3 connections at most", async () => {
     const step = provisioning("first 'pass' \\ word");
     assert.equal(await inPlace(step), false, "not there before");
-    await runProvisioningStep(rootDirHost(dir), step, (ref) => readSecret(ref));
+    await runProvisioningStep(localCommands, step, (ref) => readSecret(ref));
     assert.equal(await inPlace(step), true, "its check logs in with the exporter's my.cnf");
     for (const host of ["localhost", "127.0.0.1"]) {
       const grants = db.sql(`SHOW GRANTS FOR 'stackmon_it'@'${host}'`);
@@ -74,7 +71,7 @@ describe("the mysql exporter's own database user", () => {
   it("running it again changes nothing, and a privilege added by hand is taken away", async () => {
     const step = provisioning("first 'pass' \\ word");
     db.sql("GRANT INSERT ON *.* TO 'stackmon_it'@'localhost'");
-    await runProvisioningStep(rootDirHost(dir), step, (ref) => readSecret(ref));
+    await runProvisioningStep(localCommands, step, (ref) => readSecret(ref));
     assert.doesNotMatch(db.sql("SHOW GRANTS FOR 'stackmon_it'@'localhost'"), /INSERT/);
     assert.equal(await inPlace(step), true);
   });
@@ -82,7 +79,7 @@ describe("the mysql exporter's own database user", () => {
   it("a rotated password is due again and works once the step has run", async () => {
     const step = provisioning("second-password");
     assert.equal(await inPlace(step), false, "the server still has the old password");
-    await runProvisioningStep(rootDirHost(dir), step, (ref) => readSecret(ref));
+    await runProvisioningStep(localCommands, step, (ref) => readSecret(ref));
     assert.equal(await inPlace(step), true);
   });
 
@@ -93,7 +90,7 @@ describe("the mysql exporter's own database user", () => {
     // The server quotes the statement around a syntax error, password included.
     const broken: ProvisioningStep = { ...step, run: { ...step.run, input: ["SELEC ", secret, ";\n"] } };
     await assert.rejects(
-      runProvisioningStep(rootDirHost(dir), broken, (ref) => readSecret(ref)),
+      runProvisioningStep(localCommands, broken, (ref) => readSecret(ref)),
       (error: Error) => {
         assert.match(error.message, /MySQL user stackmon_it .*failed/);
         assert.match(error.message, /syntax.*<secret>/s, "the server's message is kept, the value is not");

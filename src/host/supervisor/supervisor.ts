@@ -1,8 +1,9 @@
 // `stackmon up` without systemd or root: the rendered stack as supervised child processes in a
 // work directory, started in dependency-free order, checked for readiness, stopped on request.
 // An optional program that is not installed is left out of the stack; setup steps run first.
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Only the supervision of children is its own: installing, readiness and provisioning checks
+// are the host code apply uses, on this machine.
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../../config/configError.js";
@@ -10,25 +11,27 @@ import { reachableAddress } from "../../config/schemaParts.js";
 import type { StackConfig } from "../../config/stackConfig.js";
 import { PrometheusClient, type TargetHealth } from "../../lib/prometheusClient.js";
 import type { BinarySpec, DesiredState, ServiceSpec } from "../../render/desiredState.js";
-import { runProvisioningStep } from "../../apply/provisioning.js";
+import { serviceAnswers } from "../../apply/readiness.js";
 import type { RenderTarget } from "../../components/component.js";
 import { components } from "../../components/registry.js";
+import { acquirePidLock } from "../../lib/pidLock.js";
 import { readSecret } from "../../lib/secrets.js";
 import { render } from "../../render/render.js";
+import { httpGet } from "../../verify/httpProbe.js";
 import { installHint, resolveBinary, type ResolvedBinary } from "../binaries.js";
-import { DiskFiles } from "../diskFiles.js";
-import type { Host } from "../host.js";
-import { isExecutableFile, runCommand } from "../runCommand.js";
+import type { HostPackages } from "../host.js";
+import { provisioningInPlace, runProvisioningStep } from "../provisioning.js";
+import { localCommands } from "../runCommand.js";
 import { assertTreeValid } from "../validateTree.js";
 import { ChildService } from "./childService.js";
-import { acquireLock, writeWorkTree } from "./workDir.js";
+import { writeWorkTree } from "./workDir.js";
 
 export interface UpOptions {
   readonly config: StackConfig;
   readonly workDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Install missing Debian packages with apt-get when running as root. */
-  readonly installMissing: boolean;
+  /** Installs missing Debian packages (this machine's, as root); absent: only name them. */
+  readonly packages?: HostPackages;
   readonly log: (message: string, fields?: Record<string, string | number>) => void;
   /** Aborted on Ctrl-C/SIGTERM: startup stops waiting and stops what it started. */
   readonly signal?: AbortSignal;
@@ -53,8 +56,11 @@ export interface RunningStack {
 export async function startStack(options: UpOptions): Promise<RunningStack> {
   const workDir = resolve(options.workDir);
   const state = renderRunnable(options.config, { root: workDir, platform: "supervisor" }, options.log);
-  const binaries = resolveAllBinaries(state, options);
-  const releaseLock = acquireLock(workDir);
+  const binaries = await resolveAllBinaries(state, options);
+  const releaseLock = acquirePidLock(join(workDir, "up.pid"), {
+    message: (pid) => `stackmon up is already running for ${workDir} (pid ${pid})`,
+    hint: "stop it with Ctrl-C, or use another --dir",
+  });
   try {
     writeWorkTree(workDir, state, options.env);
     await assertPortsFree(state);
@@ -143,15 +149,10 @@ function installHintFor(service: ServiceSpec, state: DesiredState): string {
  * it says why in its own log.
  */
 async function provision(state: DesiredState, options: UpOptions): Promise<void> {
-  const host = commandHost();
   for (const step of state.services.flatMap((s) => s.provisioning ?? [])) {
-    const check = await host.commands.run(step.check.program, step.check.args, { timeoutMs: 30_000 });
-    const inPlace =
-      check.status === 0 &&
-      (step.check.expect === undefined || new RegExp(step.check.expect).test(check.stdout));
-    if (inPlace) continue;
+    if (await provisioningInPlace(localCommands, step)) continue;
     try {
-      await runProvisioningStep(host, step, (ref) => readSecret(ref, options.env));
+      await runProvisioningStep(localCommands, step, (ref) => readSecret(ref, options.env));
       options.log("provisioned", { step: step.id, what: step.description });
     } catch (error) {
       options.log("provisioning step failed; carrying on", {
@@ -162,32 +163,17 @@ async function provision(state: DesiredState, options: UpOptions): Promise<void>
   }
 }
 
-/** This machine's commands, as the invoking user: all a provisioning step needs. */
-function commandHost(): Host {
-  return {
-    description: "this machine",
-    files: new DiskFiles("", false),
-    commands: {
-      executable: (path) => Promise.resolve(isExecutableFile(path)),
-      run: (program, args, runOptions = {}) => runCommand(program, args, runOptions),
-    },
-  };
-}
-
-function resolveAllBinaries(state: DesiredState, options: UpOptions): Map<string, ResolvedBinary> {
+async function resolveAllBinaries(
+  state: DesiredState,
+  options: UpOptions,
+): Promise<Map<string, ResolvedBinary>> {
   const needed = new Map<string, BinarySpec>();
   for (const service of state.services) needed.set(service.binary.name, service.binary);
   for (const file of state.files)
     if (file.validate) needed.set(file.validate.binary.name, file.validate.binary);
 
   const missing = () => [...needed.values()].filter((spec) => !resolveBinary(spec));
-  const packages = [
-    ...new Set(missing().flatMap((spec) => (spec.packages.apt ? [spec.packages.apt] : []))),
-  ].sort();
-  if (packages.length > 0 && options.installMissing && canInstallWithApt()) {
-    options.log("installing missing Debian packages", { packages: packages.join(",") });
-    installWithApt(packages);
-  }
+  if (options.packages) await installMissingPackages(missing(), options.packages, options.log);
   const stillMissing = missing();
   if (stillMissing.length > 0) {
     const lines = stillMissing.map((spec) => `${spec.name} not found: ${installHint(spec)}`);
@@ -197,31 +183,23 @@ function resolveAllBinaries(state: DesiredState, options: UpOptions): Map<string
 }
 
 /**
- * apt-get install with the packages' own services kept from starting (policy-rc.d): `up` runs
- * its own copies, and a packaged exporter already bound to its port would be in the way.
+ * The Debian packages of the missing programs, installed as apply installs them: the packages'
+ * own services held back (`up` runs its own copies, and a packaged exporter bound to its port
+ * would be in the way), waiting for another apt run to finish.
  */
-function installWithApt(packages: readonly string[]): void {
-  const policy = "/usr/sbin/policy-rc.d";
-  const ownPolicy = !existsSync(policy);
-  if (ownPolicy)
-    writeFileSync(policy, "#!/bin/sh\n# stackmon up: keep package services from starting\nexit 101\n", {
-      mode: 0o755,
-    });
-  try {
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    spawnSync("apt-get", ["update"], { stdio: "inherit", env });
-    const result = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...packages], {
-      stdio: "inherit",
-      env,
-    });
-    if (result.status !== 0) throw new UserError(`apt-get install ${packages.join(" ")} failed`);
-  } finally {
-    if (ownPolicy) rmSync(policy, { force: true });
-  }
-}
-
-function canInstallWithApt(): boolean {
-  return process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+export async function installMissingPackages(
+  missing: readonly BinarySpec[],
+  packages: HostPackages,
+  log: UpOptions["log"],
+): Promise<void> {
+  if (packages.manager !== "apt") return;
+  const names = [
+    ...new Set(missing.flatMap((spec) => (spec.packages.apt ? [spec.packages.apt] : []))),
+  ].sort();
+  if (names.length === 0) return;
+  log("installing missing Debian packages", { packages: names.join(",") });
+  await packages.refresh();
+  await packages.install(names);
 }
 
 function startService(
@@ -279,16 +257,7 @@ async function waitReady(service: RunningService, timeoutMs: number, signal?: Ab
 }
 
 async function isReady(service: RunningService): Promise<boolean> {
-  const { spec, url } = service;
-  // A protected endpoint wants credentials we do not hold here: an open port is enough.
-  if (spec.scheme === "https" || !spec.readinessPath || !url)
-    return spec.listen ? portOpen(spec.listen.port) : true;
-  try {
-    const response = await fetch(new URL(spec.readinessPath, url), { signal: AbortSignal.timeout(2000) });
-    return response.status < 500 && response.status !== 404;
-  } catch {
-    return false;
-  }
+  return (await serviceAnswers(httpGet, service.spec))?.answers ?? true;
 }
 
 function portOpen(port: number): Promise<boolean> {

@@ -1,39 +1,11 @@
-// The work directory of `stackmon up`: the rendered tree, logs, data, and a lock so that two
-// `up` runs never fight over one stack.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// The work directory of `stackmon up`: the rendered tree, logs and data (its lock, up.pid, keeps
+// two `up` runs from fighting over one stack).
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../../config/configError.js";
 import { writeFileAtomic } from "../../lib/atomicWrite.js";
 import { readSecret } from "../../lib/secrets.js";
 import type { DesiredState } from "../../render/desiredState.js";
 import { resolvedText } from "../../render/fileContent.js";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Takes the lock or says who holds it. A stale lock (dead pid) is taken over. */
-export function acquireLock(workDir: string): () => void {
-  mkdirSync(workDir, { recursive: true });
-  const lockFile = join(workDir, "up.pid");
-  try {
-    writeFileSync(lockFile, `${process.pid}\n`, { flag: "wx" });
-  } catch {
-    const holder = Number(readFileSync(lockFile, "utf8").trim());
-    if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-      throw new UserError(`stackmon up is already running for ${workDir} (pid ${holder})`, {
-        hint: "stop it with Ctrl-C, or use another --dir",
-      });
-    }
-    writeFileSync(lockFile, `${process.pid}\n`);
-  }
-  return () => rmSync(lockFile, { force: true });
-}
 
 /**
  * Lays the desired state into the work directory: directories, then files with secrets filled in.

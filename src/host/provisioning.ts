@@ -1,7 +1,7 @@
 // Running a provisioning step (e.g. the exporter's database user) with its secrets on stdin,
 // quoted for the language the step speaks. Its output is scrubbed of them before anyone sees it.
 import { UserError } from "../config/configError.js";
-import type { Host } from "../host/host.js";
+import type { HostCommands } from "./host.js";
 import type { ProvisioningSecret, ProvisioningStep } from "../render/desiredState.js";
 import type { SecretReader } from "../render/fileContent.js";
 
@@ -27,8 +27,20 @@ function quoted(part: ProvisioningSecret, value: string): string {
   }
 }
 
+/**
+ * Whether the step is in place: its check command succeeds and, when it names an expected
+ * output, prints it. Asked by plan (to list the step) and by `up` (to run it).
+ */
+export async function provisioningInPlace(commands: HostCommands, step: ProvisioningStep): Promise<boolean> {
+  const result = await commands.run(step.check.program, step.check.args, { timeoutMs: 30_000 });
+  return (
+    result.status === 0 &&
+    (step.check.expect === undefined || new RegExp(step.check.expect).test(result.stdout))
+  );
+}
+
 export async function runProvisioningStep(
-  host: Host,
+  commands: HostCommands,
   step: ProvisioningStep,
   readSecret: SecretReader,
 ): Promise<void> {
@@ -41,7 +53,7 @@ export async function runProvisioningStep(
       return quoted(part, value);
     })
     .join("");
-  const result = await host.commands.run(step.run.program, step.run.args, { input, timeoutMs: 120_000 });
+  const result = await commands.run(step.run.program, step.run.args, { input, timeoutMs: 120_000 });
   if (result.status !== 0) {
     let output = `${result.stdout}${result.stderr}`.trim();
     for (const secret of secrets) if (secret !== "") output = output.replaceAll(secret, "<secret>");

@@ -3,6 +3,8 @@
 import { spawn } from "node:child_process";
 import type { CommandRunner, HostCommands } from "./host.js";
 
+export type { RunOptions } from "./host.js";
+
 export const runCommand: CommandRunner = (program, args, options = {}) =>
   new Promise((resolve) => {
     const child = spawn(program, [...args], {

@@ -19,6 +19,7 @@ import { buildFleet, type Fleet } from "./fleet/fleet.js";
 import { inventorySection } from "./fleet/inventory.js";
 import { renderHost } from "./fleet/renderFleet.js";
 import type { HostFacts } from "./render/render.js";
+import type { StackRenderer } from "./plan/hostStack.js";
 
 export const configSchema = buildConfigSchema(components, [
   ...coreSections,
@@ -80,4 +81,14 @@ export function renderFleetHost(
   facts: HostFacts = {},
 ): DesiredState {
   return renderHost(fleet, host, target, components, facts);
+}
+
+/** The renderer hostStack takes, for a file without hosts:. */
+export function stackRenderer(config: StackConfig): StackRenderer {
+  return (target, facts) => render(config, target, components, facts);
+}
+
+/** The renderer hostStack takes, for one host of a fleet. */
+export function fleetHostRenderer(fleet: Fleet, host: string): StackRenderer {
+  return (target, facts) => renderHost(fleet, host, target, components, facts);
 }

@@ -2,7 +2,7 @@
 // read as "s3cret", no readiness wait and no log.
 import type { FakeHost } from "../host/fakeHost.js";
 import { hostStack } from "../plan/hostStack.js";
-import { parseStackConfig } from "../stack.js";
+import { parseStackConfig, stackRenderer } from "../stack.js";
 import type { ApplyOptions } from "./apply.js";
 
 export function fakeApplyOptions(
@@ -14,7 +14,7 @@ export function fakeApplyOptions(
   return {
     host,
     prepare: ({ listsFetched }) =>
-      hostStack(config, host, { listsFetched, stackmonProgram: () => undefined }),
+      hostStack(stackRenderer(config), host, { listsFetched, stackmonProgram: () => undefined }),
     readSecret: () => "s3cret",
     log: () => {},
     probe: () => Promise.resolve(true),

@@ -10,7 +10,7 @@ import { GITHUB_RELEASES } from "../apply/releaseTarball.js";
 import { appliedSummary } from "../plan/formatPlan.js";
 import { hostStack } from "../plan/hostStack.js";
 import { hasChanges } from "../plan/plan.js";
-import { loadStackConfig } from "../stack.js";
+import { loadStackConfig, stackRenderer } from "../stack.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
@@ -61,7 +61,7 @@ ${CONFIG_FLAG_HELP}
       logEvent("apply", { host: host.description, config: args.config });
       const result = await apply({
         host,
-        prepare: (options) => hostStack(config, host, options),
+        prepare: (options) => hostStack(stackRenderer(config), host, options),
         readSecret: (ref) => readSecret(ref),
         log: logEvent,
         readyTimeoutMs: waitMs,

@@ -5,7 +5,7 @@ import { readAppliedState } from "../plan/appliedState.js";
 import { formatPlan } from "../plan/formatPlan.js";
 import { hostStack } from "../plan/hostStack.js";
 import { hasChanges, planChanges } from "../plan/plan.js";
-import { loadStackConfig } from "../stack.js";
+import { loadStackConfig, stackRenderer } from "../stack.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
@@ -31,7 +31,7 @@ ${CONFIG_FLAG_HELP}
     if (args.help) return printHelp(planCommand);
     const config = loadStackConfig(args.config);
     const host = await hostFor(stringFlag(args, "root"));
-    const stack = await hostStack(config, host, { listsFetched: false });
+    const stack = await hostStack(stackRenderer(config), host, { listsFetched: false });
     const { plan } = await planChanges({
       desired: stack.desired,
       sources: stack.sources,

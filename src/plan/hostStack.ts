@@ -1,12 +1,11 @@
 // The desired state for one particular host: rendered with where that host's binaries are (a
 // package's path or a release tarball's), plus launchers for stackmon's own exporters.
-import { components } from "../components/registry.js";
+import type { RenderTarget } from "../components/component.js";
 import { UserError } from "../config/configError.js";
-import type { StackConfig } from "../config/stackConfig.js";
 import { resolveBinary, type ResolvedBinary } from "../host/binaries.js";
 import type { Host } from "../host/host.js";
 import type { BinarySpec, DesiredState, FileSpec } from "../render/desiredState.js";
-import { render } from "../render/render.js";
+import type { HostFacts } from "../render/render.js";
 import {
   binariesOf,
   binarySources,
@@ -51,16 +50,19 @@ export function launcherFile(
   };
 }
 
+/** One host's pure render, given where it lays files out and what is known of its binaries. */
+export type StackRenderer = (target: RenderTarget, facts: HostFacts) => DesiredState;
+
 export async function hostStack(
-  config: StackConfig,
+  renderStackFor: StackRenderer,
   host: Host,
   options: HostStackOptions,
 ): Promise<HostStack> {
-  const draft = render(config, { root: "", platform: "systemd" }, components);
+  const draft = renderStackFor({ root: "", platform: "systemd" }, {});
   const binaries = binariesOf(draft);
   const sources = await binarySources(binaries, host, options);
   const facts = { executables: executablesOf(sources) };
-  const rendered = render(config, { root: "", platform: "systemd" }, components, facts);
+  const rendered = renderStackFor({ root: "", platform: "systemd" }, facts);
   const program = options.stackmonProgram ?? ((spec: BinarySpec) => resolveBinary(spec));
   const launchers = binaries.flatMap((spec) => {
     if (spec.nodeEntry === undefined) return [];
@@ -84,6 +86,6 @@ export async function hostStack(
     desired,
     binaries,
     sources,
-    renderAt: (root) => render(config, { root, platform: "systemd" }, components, facts),
+    renderAt: (root) => renderStackFor({ root, platform: "systemd" }, facts),
   };
 }

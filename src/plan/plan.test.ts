@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FakeHost, type FakeHostOptions } from "../host/fakeHost.js";
 import type { SecretRef } from "../render/desiredState.js";
-import { parseStackConfig } from "../stack.js";
+import { parseStackConfig, stackRenderer } from "../stack.js";
 import { NOTHING_APPLIED, type AppliedState } from "./appliedState.js";
 import { hostStack } from "./hostStack.js";
 import { hasChanges, planChanges, type FileChange } from "./plan.js";
@@ -33,7 +33,10 @@ const DEBIAN_ONLY = "grafana: {enabled: false}\n";
 
 async function planFor(text: string, host: FakeHost, applied: AppliedState = NOTHING_APPLIED) {
   const config = parseStackConfig(`${DEBIAN_ONLY}${text}`, "stackmon.yml", {});
-  const stack = await hostStack(config, host, { listsFetched: false, stackmonProgram: () => undefined });
+  const stack = await hostStack(stackRenderer(config), host, {
+    listsFetched: false,
+    stackmonProgram: () => undefined,
+  });
   return planChanges({ desired: stack.desired, sources: stack.sources, host, readSecret, applied });
 }
 
@@ -171,7 +174,7 @@ describe("plan", () => {
   it("a user the stack must not create, missing, is an error that names it", async () => {
     const host = new FakeHost(DEBIAN_PACKAGES);
     const config = parseStackConfig("", "stackmon.yml", {});
-    const stack = await hostStack(config, host, { listsFetched: true });
+    const stack = await hostStack(stackRenderer(config), host, { listsFetched: true });
     const desired = {
       ...stack.desired,
       users: [

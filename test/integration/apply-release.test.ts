@@ -16,7 +16,7 @@ import { rootDirHost } from "../../src/host/rootDirHost.js";
 import { fillRelease, releaseArch } from "../../src/plan/binarySources.js";
 import { hostStack } from "../../src/plan/hostStack.js";
 import { hasChanges } from "../../src/plan/plan.js";
-import { parseStackConfig } from "../../src/stack.js";
+import { parseStackConfig, stackRenderer } from "../../src/stack.js";
 import { tempDir } from "../helpers/stackmon.js";
 
 const release = nodeExporterBinary.release;
@@ -78,7 +78,7 @@ function applyOn(host: FakeHost, releaseBaseUrl: string) {
   return apply({
     host,
     prepare: ({ listsFetched }) =>
-      hostStack(config, host, { listsFetched, stackmonProgram: () => undefined }),
+      hostStack(stackRenderer(config), host, { listsFetched, stackmonProgram: () => undefined }),
     readSecret: () => "",
     log: () => {},
     probe: () => Promise.resolve(true),

@@ -15,7 +15,7 @@ import { formatPlan } from "../../plan/formatPlan.js";
 import { hostStack } from "../../plan/hostStack.js";
 import { planChanges } from "../../plan/plan.js";
 import type { SecretRef } from "../../render/desiredState.js";
-import { parseStackConfig } from "../../stack.js";
+import { parseStackConfig, stackRenderer } from "../../stack.js";
 import { grafanaRepository } from "./grafanaPackage.js";
 
 const GRAFANA_UNIT = "/lib/systemd/system/grafana-server.service";
@@ -66,7 +66,10 @@ const options = (host: FakeHost, configText: string): ApplyOptions => fakeApplyO
 
 async function planOn(host: FakeHost, configText: string) {
   const config = parseStackConfig(configText, "stackmon.yml", {});
-  const stack = await hostStack(config, host, { listsFetched: false, stackmonProgram: () => undefined });
+  const stack = await hostStack(stackRenderer(config), host, {
+    listsFetched: false,
+    stackmonProgram: () => undefined,
+  });
   return (
     await planChanges({
       desired: stack.desired,

@@ -77,6 +77,38 @@ describe("the alerting section", () => {
     assert.ok(mysql.every((a) => !a.enabled && a.disabledBy === "component"));
   });
 
+  it("refuses a mention that is not @names, at its position, so nothing reaches the templates raw", () => {
+    const found = problems(
+      'alerting:\n  mattermost:\n    webhook_url_env: HOOK\n    critical: {mention: "{{ broken"}\n    warning: {mention: "@ops [x](https://e.example)"}\n',
+    );
+    assert.deepEqual(
+      found.map((p) => p.replace(/: must be .*/, "")),
+      [
+        "stackmon.yml:4:25: alerting.mattermost.critical.mention",
+        "stackmon.yml:5:24: alerting.mattermost.warning.mention",
+      ],
+    );
+    assert.match(found[0] ?? "", /must be @names separated by spaces, such as "@channel"/);
+  });
+
+  it("refuses a name or URL that would open a Go template action", () => {
+    const found = problems(
+      'alerting:\n  grafana_url: "https://g.example.com/{{ .x }}"\n  mattermost:\n    webhook_url_env: HOOK\n    username: "{{ .Status }}"\n',
+    );
+    assert.deepEqual(
+      found.map((p) => p.replace(/: must not .*/, "")),
+      ["stackmon.yml:2:16: alerting.grafana_url", "stackmon.yml:5:15: alerting.mattermost.username"],
+    );
+  });
+
+  it("writes any valid mention into the firing pretext only", () => {
+    const { text } = alertmanagerYml(
+      'alerting:\n  mattermost:\n    webhook_url_env: HOOK\n    critical: {mention: "@alice @db-team"}\n    warning: {mention: "@here"}\n',
+    );
+    assert.match(text, /pretext: '\{\{ if eq \.Status "firing" \}\}@alice @db-team\{\{ end \}\}'/);
+    assert.match(text, /pretext: '\{\{ if eq \.Status "firing" \}\}@here\{\{ end \}\}'/);
+  });
+
   it("routes each severity to its channel with the webhook URL in a 0640 file, never inline", () => {
     const { state, text } = alertmanagerYml(`
 alerting:

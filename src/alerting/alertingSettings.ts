@@ -45,6 +45,22 @@ const webhook = {
   webhook_url_env: secretReference.env,
 };
 
+/**
+ * Strings that Alertmanager and Grafana read as Go templates (the Slack integration's username
+ * and icon URL, links written into the message templates) must not open a template action.
+ */
+const templateSafe = <T extends z.ZodString | z.ZodURL>(schema: T) =>
+  schema.refine((text) => !text.includes("{{"), {
+    message: 'must not contain "{{": Alertmanager and Grafana would read it as a template',
+  });
+
+/**
+ * Mattermost mentions: @channel, @here, @all, a username or a group, separated by spaces. Nothing
+ * else, so a mention can neither break the message templates it is written into nor add markup.
+ */
+export const MENTION_PATTERN =
+  /^(?:@[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?: +@[A-Za-z0-9][A-Za-z0-9._-]{0,63})*)?$/;
+
 const severityRoute = z.strictObject({
   /** Channel name (not display name); the webhook's own channel when absent. */
   channel: z
@@ -52,7 +68,13 @@ const severityRoute = z.strictObject({
     .regex(/^[a-z0-9_-]+$/, "must be a channel name (lowercase, as in its URL), not a display name")
     .optional(),
   /** Prepended to firing messages, e.g. "@channel" or "@here"; resolved messages never mention. */
-  mention: z.string().optional(),
+  mention: z
+    .string()
+    .regex(
+      MENTION_PATTERN,
+      'must be @names separated by spaces, such as "@channel", "@here" or "@alice @bob"',
+    )
+    .optional(),
   /** A different incoming webhook for this severity. */
   ...webhook,
 });
@@ -60,8 +82,8 @@ const severityRoute = z.strictObject({
 const mattermostSchema = z
   .strictObject({
     ...webhook,
-    username: z.string().min(1).default("stackmon"),
-    icon_url: z.url().optional(),
+    username: templateSafe(z.string().min(1)).default("stackmon"),
+    icon_url: templateSafe(z.url()).optional(),
     critical: severityRoute.prefault({ mention: "@channel" }),
     warning: severityRoute.prefault({}),
     /** Info alerts are delivered only when this is set. */
@@ -123,7 +145,7 @@ export function alertingSchema(catalog: readonly AlertDefinition[]) {
         })
         .prefault({}),
       /** Where people open Grafana, for links in messages. */
-      grafana_url: z.url().optional(),
+      grafana_url: templateSafe(z.url()).optional(),
       /** Per-alert overrides: `stackmon alerts` lists every name. */
       rules: z.strictObject(rules).default({}),
     })

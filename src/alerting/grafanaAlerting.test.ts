@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { asGrafanaReadsIt, interpolatedByGrafana } from "../../test/helpers/grafanaProvisioning.js";
 import { z } from "zod";
 import { components } from "../components/registry.js";
 import { PROMETHEUS_DATASOURCE_UID, GRAFANA_FOLDER } from "../components/shared/grafanaDatasources.js";
@@ -104,7 +105,10 @@ exporters:
   duplicati: {enabled: true, token_env: DUPLICATI_TOKEN}
 `;
 
-function rendered(text = CONFIG): { file: ProvisioningFile; enabled: number } {
+const GRAFANA_ENV = { STACKMON_MATTERMOST_URL: "https://chat.example.com/hooks/abc" };
+
+/** The provisioning file as Grafana reads it, its environment variables expanded. */
+function rendered(text = CONFIG): { file: ProvisioningFile; enabled: number; yaml: string } {
   const config = parseStackConfig(text, "stackmon.yml", {});
   const alerts = resolveAlerts(components, config).filter((a) => a.enabled);
   const yaml = renderGrafanaAlerting({
@@ -114,7 +118,11 @@ function rendered(text = CONFIG): { file: ProvisioningFile; enabled: number } {
     folderUid: GRAFANA_FOLDER,
     evaluationInterval: config.global.evaluation_interval,
   });
-  return { file: provisioningFile.parse(parse(yaml)), enabled: alerts.length };
+  return {
+    file: provisioningFile.parse(asGrafanaReadsIt(parse(yaml) as unknown, GRAFANA_ENV)),
+    enabled: alerts.length,
+    yaml,
+  };
 }
 
 describe("Grafana-managed alerting provisioning", () => {
@@ -159,15 +167,55 @@ describe("Grafana-managed alerting provisioning", () => {
   it("delivers through Slack-type contact points whose URL comes from the environment", () => {
     const { file } = rendered();
     const critical = file.contactPoints.find((c) => c.name === "mattermost-critical")?.receivers[0];
-    assert.equal(critical?.settings["url"], "$STACKMON_MATTERMOST_URL");
+    assert.equal(critical?.settings["url"], GRAFANA_ENV.STACKMON_MATTERMOST_URL);
     assert.equal(critical?.settings["recipient"], "ops-critical");
-    assert.equal(critical?.settings["mentionChannel"], "channel");
     assert.equal(critical?.disableResolveMessage, false);
     const secrets = grafanaAlertingSecrets(alertingSettingsOf(parseStackConfig(CONFIG, "stackmon.yml", {})));
     assert.deepEqual(
       secrets.map((s) => s.name),
       ["STACKMON_MATTERMOST_URL"],
     );
+  });
+
+  it("writes the mention into the text while firing, not as mentionChannel, which Mattermost turns into a link", () => {
+    const { file } = rendered();
+    const settings = (name: string) =>
+      file.contactPoints.find((c) => c.name === name)?.receivers[0]?.settings;
+    assert.equal(settings("mattermost-critical")?.["mentionChannel"], undefined);
+    assert.equal(
+      settings("mattermost-critical")?.["text"],
+      '{{ if eq .Status "firing" }}@channel\n{{ end }}{{ template "stackmon.text" . }}',
+    );
+    assert.equal(settings("mattermost-warning")?.["text"], '{{ template "stackmon.text" . }}');
+  });
+
+  it("keeps every $ of templates and queries from Grafana's environment expansion", () => {
+    const { file, yaml } = rendered();
+    const annotations = file.groups.flatMap((g) => g.rules.flatMap((r) => Object.values(r.annotations)));
+    assert.ok(annotations.some((a) => a.includes("{{ $labels.instance }}")));
+    assert.ok(annotations.some((a) => a.includes("$values.A.Value")));
+    assert.match(file.templates[0]?.template ?? "", /\(slice \.Alerts 25\)/);
+    // Written as $$ in the file, since a bare $labels would be expanded to nothing.
+    assert.match(yaml, /\{\{ \$\$labels\.instance \}\}/);
+    assert.equal(interpolatedByGrafana("{{ $labels.instance }}"), "{{ .instance }}");
+  });
+
+  it("keeps a $ in a name or URL the user wrote from Grafana's environment expansion", () => {
+    const { file } = rendered(
+      CONFIG.replace(
+        "grafana_url: https://grafana.example.com",
+        "grafana_url: https://grafana.example.com/$HOME",
+      ).replace("mattermost:\n", 'mattermost:\n    username: "$GF_SECURITY_ADMIN_PASSWORD"\n'),
+    );
+    const critical = file.contactPoints.find((c) => c.name === "mattermost-critical")?.receivers[0];
+    assert.equal(critical?.settings["username"], "$GF_SECURITY_ADMIN_PASSWORD");
+    assert.match(file.templates[0]?.template ?? "", /https:\/\/grafana\.example\.com\/\$HOME\/dashboards/);
+  });
+
+  it("quotes object matchers, so that a YAML 1.1 reader does not take = for its value type", () => {
+    const { yaml } = rendered();
+    assert.match(yaml, /object_matchers:\n\s+- \[ ?"severity", "=", "critical" ?\]/);
+    assert.doesNotMatch(yaml, /^\s*- =$/m);
   });
 
   it("routes by severity with the same grouping, and mutes the Watchdog and unrouted severities", () => {

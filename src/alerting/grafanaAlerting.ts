@@ -2,12 +2,17 @@
 // with one rule group per component, a Slack-type contact point per Mattermost route (its URL
 // from the environment, so it never sits in a world-readable file), a policy tree with the same
 // grouping and severity routes, and the same message templates.
-import { stringify } from "yaml";
+//
+// Grafana expands environment variables in every string of a provisioning file ($VAR and
+// ${VAR}, pkg/services/provisioning/values: os.ExpandEnv on each part between "$$"), so a
+// template's $labels would silently become ".labels". Every "$" is written as "$$" except in the
+// webhook URL, which is meant to come from the environment.
+import { isNode, Scalar, stringify, YAMLSeq } from "yaml";
 import { parseDuration } from "../lib/duration.js";
 import type { SecretRef } from "../render/desiredState.js";
 import type { ResolvedAlert } from "./alertRule.js";
 import type { AlertingSettings } from "./alertingSettings.js";
-import { mattermostRoutes, messageTemplates, type MattermostRoute } from "./mattermost.js";
+import { firingMention, mattermostRoutes, messageTemplates, type MattermostRoute } from "./mattermost.js";
 import { alertsByComponent, ruleAnnotations, ruleLabels } from "./prometheusRules.js";
 
 export interface GrafanaAlertingInput {
@@ -46,33 +51,37 @@ export function grafanaAlertingSecrets(alerting: AlertingSettings): GrafanaEnvir
 export function renderGrafanaAlerting(input: GrafanaAlertingInput): string {
   const routes = mattermostRoutes(input.alerting);
   const document = {
-    apiVersion: 1,
-    groups: [...alertsByComponent(input.alerts)].map(([component, alerts]) => ({
-      orgId: ORG,
-      name: `stackmon-${component}`,
-      folder: input.folderUid,
-      interval: groupInterval(input.evaluationInterval),
-      rules: alerts.map((alert) => grafanaRule(alert, input, alerts)),
-    })),
+    ...withoutInterpolation({
+      apiVersion: 1,
+      groups: [...alertsByComponent(input.alerts)].map(([component, alerts]) => ({
+        orgId: ORG,
+        name: `stackmon-${component}`,
+        folder: input.folderUid,
+        interval: groupInterval(input.evaluationInterval),
+        rules: alerts.map((alert) => grafanaRule(alert, input, alerts)),
+      })),
+    }),
     contactPoints: routes.map((route) => contactPoint(route)),
-    policies: [policyTree(input.alerting, routes)],
-    templates: [
-      {
-        orgId: ORG,
-        name: "stackmon",
-        template: messageTemplates({
-          engine: "grafana",
-          ...(input.alerting.grafana_url ? { grafanaUrl: input.alerting.grafana_url } : {}),
-        }),
-      },
-    ],
-    muteTimes: [
-      {
-        orgId: ORG,
-        name: ALWAYS,
-        time_intervals: [{ times: [{ start_time: "00:00", end_time: "24:00" }] }],
-      },
-    ],
+    ...withoutInterpolation({
+      policies: [policyTree(input.alerting, routes)],
+      templates: [
+        {
+          orgId: ORG,
+          name: "stackmon",
+          template: messageTemplates({
+            engine: "grafana",
+            ...(input.alerting.grafana_url ? { grafanaUrl: input.alerting.grafana_url } : {}),
+          }),
+        },
+      ],
+      muteTimes: [
+        {
+          orgId: ORG,
+          name: ALWAYS,
+          time_intervals: [{ times: [{ start_time: "00:00", end_time: "24:00" }] }],
+        },
+      ],
+    }),
   };
   return `# Rendered by stackmon from stackmon.yml; edits are overwritten on the next apply.\n${stringify(document, { lineWidth: 0 })}`;
 }
@@ -161,9 +170,14 @@ function fnv1a(text: string): string {
   return hash.toString(16).padStart(8, "0");
 }
 
+/**
+ * Grafana's Slack notifier has no pretext setting, and writes `mentionChannel` as
+ * `<!channel|channel>`, which Mattermost turns into a link instead of a mention. So the mention
+ * opens the attachment's text while the group fires, where Mattermost notifies for it.
+ */
 function contactPoint(route: MattermostRoute): Record<string, unknown> {
-  const mention = route.mention?.replace(/^@/, "");
-  return {
+  const mention = route.mention ? firingMention(route.mention, "\n") : "";
+  return withoutInterpolation({
     orgId: ORG,
     name: `mattermost-${route.severity}`,
     receivers: [
@@ -171,20 +185,50 @@ function contactPoint(route: MattermostRoute): Record<string, unknown> {
         uid: `stackmon-mattermost-${route.severity}`,
         type: "slack",
         settings: {
-          // Interpolated by Grafana from its environment (the 0640 env file).
-          url: `$${webhookVariable(route)}`,
           ...(route.channel ? { recipient: route.channel } : {}),
           username: route.username,
           ...(route.iconUrl ? { icon_url: route.iconUrl } : {}),
-          // Grafana puts this in the post's own text, where Mattermost notifies for it.
-          ...(mention === "channel" || mention === "here" ? { mentionChannel: mention } : {}),
           title: '{{ template "stackmon.title" . }}',
-          text: '{{ template "stackmon.text" . }}',
+          text: `${mention}{{ template "stackmon.text" . }}`,
+          // Interpolated by Grafana from its environment (the 0640 env file).
+          url: new Interpolated(`$${webhookVariable(route)}`),
         },
         disableResolveMessage: false,
       },
     ],
+  });
+}
+
+/** A string Grafana is meant to expand from its environment. */
+class Interpolated {
+  constructor(readonly text: string) {}
+}
+
+/** Every "$" in the strings of `value` doubled, so that Grafana reads it as a "$". */
+function withoutInterpolation<T>(value: T): T {
+  const escape = (item: unknown): unknown => {
+    if (typeof item === "string") return item.replaceAll("$", "$$$$");
+    if (item instanceof Interpolated) return item.text;
+    if (isNode(item) || item === null || typeof item !== "object") return item;
+    if (Array.isArray(item)) return item.map(escape);
+    return Object.fromEntries(Object.entries(item).map(([key, entry]) => [key, escape(entry)]));
   };
+  return escape(value) as T;
+}
+
+/**
+ * An object matcher as a flow sequence of double-quoted strings: a bare `=` is YAML 1.1's
+ * "value" type, which some YAML readers (PyYAML among them) refuse to load.
+ */
+function matcher(label: string, value: string): YAMLSeq {
+  const sequence = new YAMLSeq();
+  sequence.flow = true;
+  for (const part of [label, "=", value]) {
+    const scalar = new Scalar(part);
+    scalar.type = Scalar.QUOTE_DOUBLE;
+    sequence.items.push(scalar);
+  }
+  return sequence;
 }
 
 function policyTree(alerting: AlertingSettings, routes: readonly MattermostRoute[]): Record<string, unknown> {
@@ -201,7 +245,7 @@ function policyTree(alerting: AlertingSettings, routes: readonly MattermostRoute
     routes: [
       {
         receiver: fallback ? `mattermost-${fallback.severity}` : "grafana-default-email",
-        object_matchers: [["alertname", "=", "Watchdog"]],
+        object_matchers: [matcher("alertname", "Watchdog")],
         mute_time_intervals: [ALWAYS],
       },
       ...(["critical", "warning", "info"] as const).map((severity) => {
@@ -212,7 +256,7 @@ function policyTree(alerting: AlertingSettings, routes: readonly MattermostRoute
             : fallback
               ? `mattermost-${fallback.severity}`
               : "grafana-default-email",
-          object_matchers: [["severity", "=", severity]],
+          object_matchers: [matcher("severity", severity)],
           repeat_interval: alerting.repeat_interval[severity],
           ...(route ? {} : { mute_time_intervals: [ALWAYS] }),
         };

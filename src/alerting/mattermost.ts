@@ -60,23 +60,47 @@ export function mattermostRoutes(alerting: AlertingSettings): MattermostRoute[] 
   });
 }
 
+/** Alerts listed one by one in a message; the rest are counted, with a link to all of them. */
+export const LISTED_ALERTS = 25;
+/** An annotation longer than this (in runes) is cut: a label value can be of any length. */
+export const ANNOTATION_MAX_RUNES = 400;
+
+/**
+ * A Go template that prints a string from an alert (its summary or description, which carry
+ * label values from exporters and reports) so that it can neither notify nor link in Mattermost:
+ * cut to ANNOTATION_MAX_RUNES, on one line (no Markdown blocks), a zero-width space after every
+ * "@" (Mattermost splits mention words there), "<" and "[" replaced by look-alikes (no
+ * <!channel>, <url|text>, autolinks or Markdown links), and a zero-width space inside "://" and
+ * "www." (no bare links). Our own summaries use none of these.
+ */
+const PLAIN_TEMPLATE = String.raw`{{ define "stackmon.plain" -}}
+{{ . | reReplaceAll "(?s)^(.{${ANNOTATION_MAX_RUNES}}).+$" "$1…" | reReplaceAll "[\r\n]+" " " | reReplaceAll "@" "@\u200b" | reReplaceAll "<" "‹" | reReplaceAll "\\[" "［" | reReplaceAll "\\]" "］" | reReplaceAll "://" ":/\u200b/" | reReplaceAll "(?i)(www)\\." "$1\u200b." }}
+{{- end }}`;
+
 /**
  * Go templates for the message, valid for Alertmanager and Grafana alike (both expose .Status,
- * .Alerts with .Labels/.Annotations/.GeneratorURL, .CommonLabels and .ExternalURL). Mattermost
- * Markdown: **bold**, [text](url); no Slack-only syntax.
+ * .Alerts with .Labels/.Annotations/.GeneratorURL, .CommonLabels, .GroupLabels and
+ * .ExternalURL). Mattermost Markdown: **bold**, [text](url); no Slack-only syntax. A message
+ * lists at most LISTED_ALERTS alerts, so a group of thousands still fits in one request
+ * (Mattermost refuses bodies over 300,000 bytes, and Alertmanager does not retry a 4xx).
  */
 export function messageTemplates(options: {
   engine: "alertmanager" | "grafana";
   grafanaUrl?: string;
 }): string {
+  const alertmanager = options.engine === "alertmanager";
   // Alertmanager has no per-alert silence link, so the footer has one for the group; Grafana
   // gives each alert its own (.SilenceURL).
-  const silence =
-    options.engine === "grafana" ? "{{ if .SilenceURL }} · [Silence]({{ .SilenceURL }}){{ end }}" : "";
+  const silence = alertmanager ? "" : "{{ if .SilenceURL }} · [Silence]({{ .SilenceURL }}){{ end }}";
+  const groupFilter =
+    "%7B{{ range $i, $pair := .GroupLabels.SortedPairs }}{{ if $i }}%2C{{ end }}{{ $pair.Name | urlquery }}%3D%22{{ $pair.Value | urlquery }}%22{{ end }}%7D";
+  const allAlerts = alertmanager
+    ? `{{ .ExternalURL }}/#/alerts?receiver={{ .Receiver | urlquery }}&filter=${groupFilter}`
+    : '{{ reReplaceAll "/$" "" .ExternalURL }}/alerting/groups';
   const footer = [
-    ...(options.engine === "alertmanager"
+    ...(alertmanager
       ? [
-          "[Silence]({{ .ExternalURL }}/#/silences/new?filter=%7Balertname%3D%22{{ .CommonLabels.alertname }}%22%7D)",
+          "[Silence]({{ .ExternalURL }}/#/silences/new?filter=%7Balertname%3D%22{{ .CommonLabels.alertname | urlquery }}%22%7D)",
         ]
       : []),
     ...(options.grafanaUrl
@@ -86,7 +110,7 @@ export function messageTemplates(options: {
   return `{{/* Rendered by stackmon: Mattermost messages. */}}
 {{ define "stackmon.title" -}}
 {{ if eq .Status "firing" }}{{ template "stackmon.severity" .CommonLabels.severity }}{{ else }}Resolved{{ end }}:
-{{- if eq (len .Alerts) 1 }} {{ (index .Alerts 0).Annotations.summary }}
+{{- if eq (len .Alerts) 1 }} {{ template "stackmon.plain" (index .Alerts 0).Annotations.summary }}
 {{- else }} {{ len .Alerts }} × {{ .CommonLabels.alertname }}{{ end }}
 {{- end }}
 
@@ -96,13 +120,16 @@ export function messageTemplates(options: {
 
 {{ define "stackmon.text" -}}
 {{ if eq (len .Alerts) 1 -}}
-{{ with index .Alerts 0 }}{{ .Annotations.description }}
+{{ with index .Alerts 0 }}{{ template "stackmon.plain" .Annotations.description }}
 {{ template "stackmon.links" . }}${footer ? ' · {{ template "stackmon.footer" $ }}' : ""}{{ end }}
 {{- else -}}
-{{ range .Alerts -}}
-{{ if eq .Status "firing" }}:red_circle:{{ else }}:white_check_mark:{{ end }} **{{ .Annotations.summary }}**
-{{ .Annotations.description }}
+{{ range $i, $alert := .Alerts }}{{ if lt $i ${LISTED_ALERTS} -}}
+{{ if eq .Status "firing" }}:red_circle:{{ else }}:white_check_mark:{{ end }} **{{ template "stackmon.plain" .Annotations.summary }}**
+{{ template "stackmon.plain" .Annotations.description }}
 {{ template "stackmon.links" . }}
+{{ end }}{{ end -}}
+{{ if gt (len .Alerts) ${LISTED_ALERTS} -}}
+…and {{ len (slice .Alerts ${LISTED_ALERTS}) }} more: [see all {{ len .Alerts }}](${allAlerts})
 {{ end -}}
 {{ template "stackmon.footer" . }}
 {{- end }}
@@ -119,5 +146,16 @@ ${footer}
 {{ define "stackmon.fallback" -}}
 {{ template "stackmon.title" . }}
 {{- end }}
+
+${PLAIN_TEMPLATE}
 `;
+}
+
+/**
+ * The mention written into a firing message, and nothing once it is resolved. Mattermost
+ * notifies for mentions in an attachment's pretext and text (notification.go,
+ * getMentionsEnabledFields). The mention is validated (MENTION_PATTERN): no template syntax.
+ */
+export function firingMention(mention: string, separator = ""): string {
+  return `{{ if eq .Status "firing" }}${mention}${separator}{{ end }}`;
 }

@@ -9,7 +9,13 @@ import { createServer, type Server } from "node:https";
 import { freePorts } from "../helpers/ports.js";
 import { startPm2, type TestPm2 } from "../helpers/pm2.js";
 import { makeCertificate } from "../helpers/tls.js";
-import { startMattermost, type Post, type TestMattermost } from "../helpers/mattermost.js";
+import {
+  DEFAULT_HOOK,
+  HOOK_CREATOR,
+  startMattermost,
+  type Post,
+  type TestMattermost,
+} from "../helpers/mattermost.js";
 import { REPO_ROOT, runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 import { eventually, sleep } from "../helpers/eventually.js";
 
@@ -155,7 +161,9 @@ alerting:
         (p) => isFiring(p) && p.visible.includes("node at e2e-host is down"),
       );
       assert.equal(down.channel, "ops-critical");
-      assert.equal(down.username, "stackmon");
+      // Mattermost drops the name a request sends unless EnablePostUsernameOverride is on.
+      assert.equal(down.username, HOOK_CREATOR);
+      assert.deepEqual(down.notified.users, [HOOK_CREATOR, "alice", "bob"], "@channel notifies the channel");
       const attachment = down.attachments[0];
       assert.equal(attachment?.color, "#d00000");
       assert.equal(attachment?.pretext, "@channel");
@@ -170,11 +178,12 @@ alerting:
     );
     assert.equal(resolved.channel, "ops-critical");
     assert.equal(resolved.attachments[0]?.color, "#2eb886");
-    assert.equal(resolved.attachments[0]?.pretext, undefined, "a resolved message mentions nobody");
+    assert.equal(resolved.attachments[0]?.pretext, "");
+    assert.deepEqual(resolved.notified.users, [], "a resolved message notifies nobody");
   });
 
   it("delivers what fired while Mattermost answered 500, once it recovers", async () => {
-    mattermost.failWith(500);
+    mattermost.failPosting();
     const pid = pidOf(up, "blackbox");
     const attemptsBefore = mattermost.attempts.length;
     process.kill(pid, "SIGSTOP");
@@ -185,17 +194,17 @@ alerting:
         90_000,
         250,
       );
-      mattermost.recover();
+      mattermost.failPosting(false);
       await mattermost.waitForPost((p) => isFiring(p) && p.visible.includes("blackbox at e2e-host is down"));
     } finally {
-      mattermost.recover();
+      mattermost.failPosting(false);
       process.kill(pid, "SIGCONT");
     }
     await mattermost.waitForPost((p) => isResolved(p) && p.visible.includes("blackbox at e2e-host is down"));
   });
 
-  it("logs a 400 and does not retry it in a storm", async () => {
-    mattermost.failWith(400);
+  it("logs the 400 of a deleted hook and does not retry it in a storm", async () => {
+    mattermost.deleteHook(DEFAULT_HOOK);
     const pid = pidOf(up, "node");
     const attemptsBefore = mattermost.attempts.length;
     process.kill(pid, "SIGSTOP");
@@ -217,7 +226,7 @@ alerting:
       const log = readFileSync(join(dir, "work", "logs", "alertmanager.log"), "utf8");
       assert.match(log, /mattermost-critical.*400|400.*mattermost-critical/s);
     } finally {
-      mattermost.recover();
+      mattermost.restoreHook(DEFAULT_HOOK);
       process.kill(pid, "SIGCONT");
     }
   });
@@ -233,7 +242,8 @@ alerting:
     assert.equal(post.channel, "ops-alerts", "a warning goes to the warning channel");
     await mattermost.waitForPost((p) => isResolved(p) && p.visible.includes("Test alert from stackmon"));
 
-    mattermost.failWith(403);
+    // The hook is locked to its own channel; the critical route posts to another one.
+    mattermost.updateHook(DEFAULT_HOOK, { locked: true });
     try {
       const refused = await runCliAsync([
         "test-alert",
@@ -247,7 +257,7 @@ alerting:
       assert.equal(refused.status, 2, `${refused.stdout}${refused.stderr}`);
       assert.match(refused.stdout, /not delivered: Mattermost refused it/);
     } finally {
-      mattermost.recover();
+      mattermost.updateHook(DEFAULT_HOOK, { locked: false });
     }
   });
 

@@ -4,7 +4,12 @@
 import { stringify } from "yaml";
 import type { AlertingSettings } from "../../alerting/alertingSettings.js";
 import type { ResolvedAlert } from "../../alerting/alertRule.js";
-import { RESOLVED_COLOR, SEVERITY_COLORS, type MattermostRoute } from "../../alerting/mattermost.js";
+import {
+  firingMention,
+  RESOLVED_COLOR,
+  SEVERITY_COLORS,
+  type MattermostRoute,
+} from "../../alerting/mattermost.js";
 
 /** Receives what must not reach chat: the always-firing Watchdog, undelivered severities. */
 const NOWHERE = "nowhere";
@@ -89,9 +94,8 @@ function declaredInhibitions(alerts: readonly ResolvedAlert[]): Record<string, u
 
 function receiver(route: MattermostRoute, input: AlertmanagerConfigInput): Record<string, unknown> {
   // Alertmanager 0.25's Slack integration sends attachments only; the mention goes in the pretext,
-  // shown above the message. (Mattermost notifies for mentions in a post's own text, which only
-  // Alertmanager ≥ 0.30's mattermost_configs can set.)
-  const mention = route.mention ? `{{ if eq .Status "firing" }}${route.mention}{{ end }}` : undefined;
+  // shown above the message, where Mattermost notifies for it as in a post's own text.
+  const mention = route.mention ? firingMention(route.mention) : undefined;
   return {
     name: `mattermost-${route.severity}`,
     slack_configs: [

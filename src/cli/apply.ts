@@ -1,23 +1,21 @@
 // stackmon apply: makes this host match stackmon.yml, and says what it did as it goes.
 import { UserError } from "../config/configError.js";
-import { hostFor } from "../host/hostFor.js";
 import { logEvent } from "../lib/cliLog.js";
-import { acquirePidLock } from "../lib/pidLock.js";
 import { parseDuration } from "../lib/duration.js";
-import { readSecret } from "../lib/secrets.js";
-import { apply, describeFailures } from "../apply/apply.js";
 import { GITHUB_RELEASES } from "../apply/releaseTarball.js";
-import { appliedSummary } from "../plan/formatPlan.js";
-import { hostStack } from "../plan/hostStack.js";
-import { hasChanges } from "../plan/plan.js";
-import { loadStackConfig, stackRenderer } from "../stack.js";
+import { applyFleet } from "../fleet/applyFleet.js";
+import { connectorFor } from "../fleet/connect.js";
+import { ensureControllerState } from "../fleet/controllerState.js";
+import { formatOutcomes } from "../fleet/formatOutcomes.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
+import { fleetOf, FLEET_FLAGS, FLEET_FLAGS_HELP, parallelOf, selectedHosts } from "./fleetArgs.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const applyCommand: Command = {
   name: "apply",
-  summary: "make this host match stackmon.yml (install, configure, start, idempotent)",
-  help: `Usage: stackmon apply [-c FILE] [--root DIR] [--wait DURATION] [--release-mirror URL]
+  summary: "make the hosts match stackmon.yml (install, configure, start, idempotent)",
+  help: `Usage: stackmon apply [-c FILE] [--host NAME]... [--parallel N] [--root DIR] [--wait DURATION]
+                     [--release-mirror URL] [--state DIR]
 
 Installs what is missing (apt or dnf; the upstream release tarball, checked against its
 sha256sums, when the package is missing or too old), creates one system user per service,
@@ -27,11 +25,18 @@ whose inputs changed and waits for each to come back. A service that does not co
 previous files restored and apply exits non-zero naming it. Running it again changes nothing;
 an interrupted run is finished by the next one. \`stackmon plan\` shows the changes first.
 
-Exit status: 0 done, 1 a problem (config, a candidate refused, a service that did not come back).
+With an inventory (hosts:), every host is applied over SSH (or locally for \`local: true\`), in
+parallel; one host failing stops no other, and a table ends the run. The fleet's CA and each
+host's scrape password are created first, on this machine (--state), and never leave it but as
+the files each host needs.
+
+Exit status: 0 done, 1 a problem (config, a candidate refused, a service that did not come back,
+any host failed).
 
 ${CONFIG_FLAG_HELP}
-      --root DIR            lay the files out under DIR instead of / for review
-                            (no packages, users or services are touched)
+${FLEET_FLAGS_HELP}
+      --root DIR            lay the files out under DIR (DIR/<host> with an inventory) instead
+                            of / for review (no packages, users or services are touched)
       --wait DURATION       how long each service may take to come back (default 60s)
       --release-mirror URL  where release tarballs are downloaded from (default ${GITHUB_RELEASES},
                             or $STACKMON_RELEASE_MIRROR)`,
@@ -40,41 +45,39 @@ ${CONFIG_FLAG_HELP}
       root: { type: "string" },
       wait: { type: "string", default: "60s" },
       "release-mirror": { type: "string" },
+      ...FLEET_FLAGS,
     });
     if (args.help) return printHelp(applyCommand);
     const waitMs = parseDuration(stringFlag(args, "wait") ?? "60s");
     if (waitMs === undefined) throw new UserError(`--wait: "${stringFlag(args, "wait")}" is not a duration`);
-    const config = loadStackConfig(args.config);
+    const fleet = fleetOf(args);
+    const hosts = selectedHosts(args, fleet);
     const root = stringFlag(args, "root");
-    const host = await hostFor(root);
-    if (root === undefined && !host.services) {
-      throw new UserError("this machine does not run systemd, so apply cannot manage its services", {
-        hint: "run the stack with `stackmon up`, or lay the files out with `apply --root DIR`",
-      });
-    }
-    const lockPath = host.files.commandPath("/var/lib/stackmon/apply.lock");
-    const release = acquirePidLock(lockPath, {
-      message: (pid) => `another stackmon apply is running (pid ${pid})`,
-      hint: `wait for it to finish; ${lockPath} holds its pid`,
+    for (const change of ensureControllerState(fleet))
+      logEvent(change.what, change.host ? { host: change.host } : {});
+    if (fleet.inventory) logEvent("apply", { config: args.config, hosts: hosts.join(",") });
+    const outcomes = await applyFleet({
+      fleet,
+      hosts,
+      parallel: parallelOf(args),
+      connect: connectorFor(fleet, { ...(root !== undefined ? { root } : {}), needsServices: true }),
+      log: logEvent,
+      readyTimeoutMs: waitMs,
+      releaseBaseUrl:
+        stringFlag(args, "release-mirror") ?? process.env["STACKMON_RELEASE_MIRROR"] ?? GITHUB_RELEASES,
     });
-    try {
-      logEvent("apply", { host: host.description, config: args.config });
-      const result = await apply({
-        host,
-        prepare: (options) => hostStack(stackRenderer(config), host, options),
-        readSecret: (ref) => readSecret(ref),
-        log: logEvent,
-        readyTimeoutMs: waitMs,
-        releaseBaseUrl:
-          stringFlag(args, "release-mirror") ?? process.env["STACKMON_RELEASE_MIRROR"] ?? GITHUB_RELEASES,
-      });
-      if (result.failures.length > 0) throw new UserError(describeFailures(result.failures));
-      console.log(
-        hasChanges(result.plan) ? appliedSummary(result.plan) : "No changes: this host matches stackmon.yml.",
-      );
+    if (!fleet.inventory) {
+      const [only] = outcomes;
+      if (only?.result === undefined) throw new UserError(only?.error ?? "apply failed");
+      console.log(only.result.changed ? only.result.summary : "No changes: this host matches stackmon.yml.");
       return EXIT.ok;
-    } finally {
-      release();
     }
+    console.log(
+      formatOutcomes(outcomes, (r) => ({
+        status: r.changed ? "changed" : "unchanged",
+        detail: r.summary.split("\n")[0] ?? "",
+      })),
+    );
+    return outcomes.every((o) => o.result !== undefined) ? EXIT.ok : EXIT.userError;
   },
 };

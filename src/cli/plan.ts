@@ -1,45 +1,86 @@
 // stackmon plan: what apply would change on this host, without changing anything.
-import { hostFor } from "../host/hostFor.js";
+import { UserError } from "../config/configError.js";
+import { planFleet } from "../fleet/applyFleet.js";
+import { connectorFor } from "../fleet/connect.js";
+import { pendingControllerChanges, planSecretReader } from "../fleet/controllerState.js";
+import { formatOutcomes } from "../fleet/formatOutcomes.js";
+import { logEvent } from "../lib/cliLog.js";
 import { readSecret } from "../lib/secrets.js";
-import { readAppliedState } from "../plan/appliedState.js";
 import { formatPlan } from "../plan/formatPlan.js";
-import { hostStack } from "../plan/hostStack.js";
-import { hasChanges, planChanges } from "../plan/plan.js";
-import { loadStackConfig, stackRenderer } from "../stack.js";
+import { hasChanges, type Plan } from "../plan/plan.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
+import { fleetOf, FLEET_FLAGS, FLEET_FLAGS_HELP, parallelOf, selectedHosts } from "./fleetArgs.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const planCommand: Command = {
   name: "plan",
-  summary: "show what apply would change here (exit 2 when something would)",
-  help: `Usage: stackmon plan [-c FILE] [--json] [--root DIR]
+  summary: "show what apply would change (exit 2 when something would)",
+  help: `Usage: stackmon plan [-c FILE] [--json] [--root DIR] [--host NAME]... [--parallel N] [--state DIR]
 
-Compares stackmon.yml with this host and lists every change apply would make: packages (or
+Compares stackmon.yml with the host and lists every change apply would make: packages (or
 release tarballs), users, directories, files and units (as unified diffs, secrets masked), and
-which services would be started, reloaded or restarted, and why. Nothing is changed.
+which services would be started, reloaded or restarted, and why. Nothing is changed. With an
+inventory (hosts:), every host's plan, what this machine would generate (the fleet's CA,
+certificates, passwords), and a table.
 
-Exit status: 0 nothing to do, 2 changes pending, 1 a problem with the config or the host.
+Exit status: 0 nothing to do, 2 changes pending, 1 a problem with the config or a host.
 
 ${CONFIG_FLAG_HELP}
+${FLEET_FLAGS_HELP}
       --json          the plan as JSON, for machines
       --root DIR      compare with the files laid out under DIR (see apply --root)`,
   run: async (argv) => {
     const args = parseCommandArgs(argv, {
       json: { type: "boolean", default: false },
       root: { type: "string" },
+      ...FLEET_FLAGS,
     });
     if (args.help) return printHelp(planCommand);
-    const config = loadStackConfig(args.config);
-    const host = await hostFor(stringFlag(args, "root"));
-    const stack = await hostStack(stackRenderer(config), host, { listsFetched: false });
-    const { plan } = await planChanges({
-      desired: stack.desired,
-      sources: stack.sources,
-      host,
-      readSecret: (ref) => readSecret(ref),
-      applied: await readAppliedState(host),
+    const fleet = fleetOf(args);
+    const root = stringFlag(args, "root");
+    const controller = pendingControllerChanges(fleet);
+    const outcomes = await planFleet({
+      fleet,
+      hosts: selectedHosts(args, fleet),
+      parallel: parallelOf(args),
+      connect: connectorFor(fleet, { ...(root !== undefined ? { root } : {}), needsServices: false }),
+      readSecret: planSecretReader(fleet, (ref) => readSecret(ref)),
+      log: logEvent,
     });
-    console.log(args.values["json"] === true ? JSON.stringify(plan, null, 2) : formatPlan(plan));
-    return hasChanges(plan) ? EXIT.changesPending : EXIT.ok;
+    const json = args.values["json"] === true;
+    if (!fleet.inventory) {
+      const [only] = outcomes;
+      if (only?.result === undefined) throw new UserError(only?.error ?? "plan failed");
+      console.log(json ? JSON.stringify(only.result, null, 2) : formatPlan(only.result));
+      return hasChanges(only.result) ? EXIT.changesPending : EXIT.ok;
+    }
+    if (json) {
+      console.log(JSON.stringify({ controller, hosts: outcomes }, null, 2));
+    } else {
+      const onController = controller.map((c) => `  + ${c.host ? `${c.host}: ` : ""}${c.what}`);
+      if (onController.length > 0)
+        console.log(`On this machine (${fleet.stateDir}):\n${onController.join("\n")}\n`);
+      for (const outcome of outcomes) {
+        if (outcome.result) console.log(`== ${outcome.host} ==\n${formatPlan(outcome.result)}\n`);
+      }
+      console.log(
+        formatOutcomes(outcomes, (plan) => ({
+          status: hasChanges(plan) ? "changes" : "no changes",
+          detail: planCounts(plan),
+        })),
+      );
+    }
+    if (outcomes.some((o) => o.result === undefined)) return EXIT.userError;
+    const pending = controller.length > 0 || outcomes.some((o) => o.result && hasChanges(o.result));
+    return pending ? EXIT.changesPending : EXIT.ok;
   },
 };
+
+/** "3 files, 1 package, 2 services" */
+function planCounts(plan: Plan): string {
+  const counts = new Map<string, number>();
+  for (const change of plan.changes) counts.set(change.type, (counts.get(change.type) ?? 0) + 1);
+  if (plan.services.length > 0) counts.set("service", plan.services.length);
+  const plural = (type: string) => (type === "directory" ? "directories" : `${type}s`);
+  return [...counts].map(([type, n]) => `${n} ${n === 1 ? type : plural(type)}`).join(", ");
+}

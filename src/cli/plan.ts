@@ -1,6 +1,6 @@
 // stackmon plan: what apply would change on this host, without changing anything.
 import { UserError } from "../config/configError.js";
-import { planFleet } from "../fleet/applyFleet.js";
+import { hostPlanHasChanges, planFleet } from "../fleet/applyFleet.js";
 import { connectorFor } from "../fleet/connect.js";
 import { pendingControllerChanges, planSecretReader } from "../fleet/controllerState.js";
 import { formatOutcomes } from "../fleet/formatOutcomes.js";
@@ -51,8 +51,8 @@ ${FLEET_FLAGS_HELP}
     if (!fleet.inventory) {
       const [only] = outcomes;
       if (only?.result === undefined) throw new UserError(only?.error ?? "plan failed");
-      console.log(json ? JSON.stringify(only.result, null, 2) : formatPlan(only.result));
-      return hasChanges(only.result) ? EXIT.changesPending : EXIT.ok;
+      console.log(json ? JSON.stringify(only.result.plan, null, 2) : formatPlan(only.result.plan));
+      return hasChanges(only.result.plan) ? EXIT.changesPending : EXIT.ok;
     }
     if (json) {
       console.log(JSON.stringify({ controller, hosts: outcomes }, null, 2));
@@ -61,17 +61,22 @@ ${FLEET_FLAGS_HELP}
       if (onController.length > 0)
         console.log(`On this machine (${fleet.stateDir}):\n${onController.join("\n")}\n`);
       for (const outcome of outcomes) {
-        if (outcome.result) console.log(`== ${outcome.host} ==\n${formatPlan(outcome.result)}\n`);
+        if (!outcome.result) continue;
+        const runtime = outcome.result.runtime.map((line) => `  + ${line}`);
+        const before = runtime.length ? `stackmon's own exporters need:\n${runtime.join("\n")}\n` : "";
+        console.log(`== ${outcome.host} ==\n${before}${formatPlan(outcome.result.plan)}\n`);
       }
       console.log(
-        formatOutcomes(outcomes, (plan) => ({
-          status: hasChanges(plan) ? "changes" : "no changes",
-          detail: planCounts(plan),
+        formatOutcomes(outcomes, (result) => ({
+          status: hostPlanHasChanges(result) ? "changes" : "no changes",
+          detail: [result.runtime.length ? "stackmon runtime" : "", planCounts(result.plan)]
+            .filter(Boolean)
+            .join(", "),
         })),
       );
     }
     if (outcomes.some((o) => o.result === undefined)) return EXIT.userError;
-    const pending = controller.length > 0 || outcomes.some((o) => o.result && hasChanges(o.result));
+    const pending = controller.length > 0 || outcomes.some((o) => o.result && hostPlanHasChanges(o.result));
     return pending ? EXIT.changesPending : EXIT.ok;
   },
 };

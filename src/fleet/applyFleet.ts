@@ -8,16 +8,24 @@ import { readSecret } from "../lib/secrets.js";
 import type { SecretReader } from "../render/fileContent.js";
 import { readAppliedState } from "../plan/appliedState.js";
 import { appliedSummary } from "../plan/formatPlan.js";
-import { hostStack, type HostStackOptions } from "../plan/hostStack.js";
+import { hostStack } from "../plan/hostStack.js";
 import { hasChanges, planChanges, type Plan } from "../plan/plan.js";
 import { fleetHostRenderer } from "../stack.js";
 import { forEachHost, type HostOutcome } from "./fanOut.js";
 import type { Fleet, FleetHost } from "./fleet.js";
+import {
+  ensureRuntime,
+  pendingRuntime,
+  plannedProgram,
+  pruneReleases,
+  runtimeBundle,
+} from "./stackmonRuntime.js";
 
-/** A host of the fleet, reached: its Host and how stackmon's own programs run there. */
+/** A host of the fleet, reached. */
 export interface HostSession {
   readonly host: Host;
-  readonly stackmonProgram?: HostStackOptions["stackmonProgram"];
+  /** Another machine: stackmon's own exporters run there from a copy the controller gives it. */
+  readonly remote: boolean;
   close(): Promise<void>;
 }
 
@@ -59,16 +67,34 @@ async function withSession<T>(
   }
 }
 
+/** Whether the host runs one of stackmon's own (Node.js) exporters. */
+function runsOwnExporters(fleet: Fleet, name: string): boolean {
+  const desired = fleetHostRenderer(fleet, name)({ root: "", platform: "systemd" }, {});
+  return desired.services.some((service) => service.binary.nodeEntry !== undefined);
+}
+
+export interface HostPlan {
+  readonly plan: Plan;
+  /** What the host must get before the plan can run: stackmon's own runtime. */
+  readonly runtime: readonly string[];
+}
+
+export function hostPlanHasChanges(result: HostPlan): boolean {
+  return result.runtime.length > 0 || hasChanges(result.plan);
+}
+
 /** What each host would change; the plans, or why a host could not be planned. */
-export function planFleet(options: FleetRunOptions): Promise<HostOutcome<Plan>[]> {
+export function planFleet(options: FleetRunOptions): Promise<HostOutcome<HostPlan>[]> {
   return forEachHost(
     options.hosts,
     options.parallel,
     (name) =>
       withSession(options, name, async (session) => {
+        const own = session.remote && runsOwnExporters(options.fleet, name) ? runtimeBundle() : undefined;
+        const stackmonProgram = own ? await plannedProgram(session.host, own) : undefined;
         const stack = await hostStack(fleetHostRenderer(options.fleet, name), session.host, {
           listsFetched: false,
-          ...(session.stackmonProgram ? { stackmonProgram: session.stackmonProgram } : {}),
+          ...(stackmonProgram ? { stackmonProgram } : {}),
         });
         const { plan } = await planChanges({
           desired: stack.desired,
@@ -77,7 +103,7 @@ export function planFleet(options: FleetRunOptions): Promise<HostOutcome<Plan>[]
           readSecret: options.readSecret ?? ((ref) => readSecret(ref)),
           applied: await readAppliedState(session.host),
         });
-        return plan;
+        return { plan, runtime: own ? await pendingRuntime(session.host, own) : [] };
       }),
     describeError,
   );
@@ -100,12 +126,16 @@ export function applyFleet(options: FleetApplyOptions): Promise<HostOutcome<Host
           const log: ProgressLog = (message, fields) =>
             options.log(message, options.fleet.inventory ? { host: name, ...fields } : fields);
           log("apply", { target: session.host.description });
+          const own = session.remote && runsOwnExporters(options.fleet, name) ? runtimeBundle() : undefined;
+          const stackmonProgram = own
+            ? await ensureRuntime(session.host, own, (message) => log(message))
+            : undefined;
           const result = await apply({
             host: session.host,
             prepare: (prepareOptions) =>
               hostStack(fleetHostRenderer(options.fleet, name), session.host, {
                 ...prepareOptions,
-                ...(session.stackmonProgram ? { stackmonProgram: session.stackmonProgram } : {}),
+                ...(stackmonProgram ? { stackmonProgram } : {}),
               }),
             readSecret: (ref) => readSecret(ref),
             log,
@@ -113,6 +143,7 @@ export function applyFleet(options: FleetApplyOptions): Promise<HostOutcome<Host
             releaseBaseUrl: options.releaseBaseUrl,
           });
           if (result.failures.length > 0) throw new UserError(describeFailures(result.failures));
+          if (own) await pruneReleases(session.host, own);
           const changed = hasChanges(result.plan);
           return { changed, summary: changed ? appliedSummary(result.plan) : "no changes" };
         } finally {

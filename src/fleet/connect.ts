@@ -30,6 +30,6 @@ export function connectorFor(fleet: Fleet, options: ConnectOptions): HostConnect
         hint: "run the stack with `stackmon up`, or lay the files out with `apply --root DIR`",
       });
     }
-    return { host, close: () => Promise.resolve() };
+    return { host, remote: false, close: () => Promise.resolve() };
   };
 }

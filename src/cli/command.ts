@@ -8,7 +8,7 @@ export interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
-export const EXIT = { ok: 0, userError: 1, changesPending: 2, internal: 3 } as const;
+export const EXIT = { ok: 0, userError: 1, changesPending: 2, checkFailed: 2, internal: 3 } as const;
 
 /** Flags every config-reading command takes. */
 export const CONFIG_FLAG_HELP = "  -c, --config FILE   the configuration (default ./stackmon.yml)";

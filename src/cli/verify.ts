@@ -1,52 +1,89 @@
 // stackmon verify: asks the running stack whether it works; a table for people, JSON for
 // machines, and an exit status for cron.
 import { UserError } from "../config/configError.js";
-import { localHost } from "../host/localHost.js";
-import { parseDuration } from "../lib/duration.js";
+import { connectorFor } from "../fleet/connect.js";
+import { findHost } from "../fleet/renderFleet.js";
+import { verifyFleet } from "../fleet/verifyFleet.js";
 import { renderRunnable } from "../host/supervisor/supervisor.js";
-import { HOST_TARGET, loadStackConfig, renderStack } from "../stack.js";
-import { allPassed, concluded, formatChecks, settled, verifyStack, type Check } from "../verify/verify.js";
+import { logEvent } from "../lib/cliLog.js";
+import { parseDuration } from "../lib/duration.js";
+import { formatTable } from "../lib/textTable.js";
+import { HOST_TARGET, renderFleetHost } from "../stack.js";
+import { allPassed, formatChecks, type Check } from "../verify/verify.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
+import { fleetOf, FLEET_FLAGS, FLEET_FLAGS_HELP, parallelOf, selectedHosts } from "./fleetArgs.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const verifyCommand: Command = {
   name: "verify",
   summary: "check the running stack: services, Prometheus, targets, rules, alerting, auth",
-  help: `Usage: stackmon verify [-c FILE] [--json] [--wait DURATION]
+  help: `Usage: stackmon verify [-c FILE] [--json] [--wait DURATION] [--host NAME]... [--parallel N]
 
 Asks the running stack, not the files: every unit active and answering, Prometheus ready, every
 target up, every rule group loaded and healthy, Alertmanager connected, and every endpoint
 protected as configured (a request without credentials to a protected endpoint gets 401).
+With an inventory (hosts:), every host is asked about itself, and each server about every
+host's targets; one table with a HOST column.
 
 Exit status: 0 all checks passed, 2 a check failed, 1 a problem with the config.
 For cron: \`stackmon verify -c /etc/stackmon/stackmon.yml --json || alert\`.
 
 ${CONFIG_FLAG_HELP}
+${FLEET_FLAGS_HELP}
       --json            the checks as JSON
       --wait DURATION   retry until every check passes or this much time has passed (default 0s)`,
   run: async (argv) => {
     const args = parseCommandArgs(argv, {
       json: { type: "boolean", default: false },
       wait: { type: "string", default: "0s" },
+      ...FLEET_FLAGS,
     });
     if (args.help) return printHelp(verifyCommand);
     const waitMs = parseDuration(stringFlag(args, "wait") ?? "0s");
     if (waitMs === undefined) throw new UserError(`--wait: "${stringFlag(args, "wait")}" is not a duration`);
-    const config = loadStackConfig(args.config);
-    const host = await localHost();
-    // Without systemd the stack is one `stackmon up` runs: without what is not installed here.
-    const desired = host.services ? renderStack(config, HOST_TARGET) : renderRunnable(config, HOST_TARGET);
-    const deadline = Date.now() + waitMs;
-    let checks: Check[] = await verifyStack({ desired, host });
-    while (!settled(checks) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 2000));
-      checks = await verifyStack({ desired, host });
+    const fleet = fleetOf(args);
+    const outcomes = await verifyFleet({
+      fleet,
+      hosts: selectedHosts(args, fleet),
+      parallel: parallelOf(args),
+      connect: connectorFor(fleet, { needsServices: false, asUser: true }),
+      log: logEvent,
+      waitMs,
+      desiredFor: (name, host) =>
+        // Without systemd the stack is one `stackmon up` runs: without what is not installed here.
+        !fleet.inventory && !host.services
+          ? renderRunnable(findHost(fleet, name).config, HOST_TARGET)
+          : renderFleetHost(fleet, name, HOST_TARGET),
+    });
+    const json = args.values["json"] === true;
+    if (!fleet.inventory) {
+      const [only] = outcomes;
+      if (only?.result === undefined) throw new UserError(only?.error ?? "verify failed");
+      const passed = allPassed(only.result);
+      console.log(
+        json ? JSON.stringify({ passed, checks: only.result }, null, 2) : formatChecks(only.result),
+      );
+      return passed ? EXIT.ok : EXIT.checkFailed;
     }
-    checks = concluded(checks);
-    const passed = allPassed(checks);
-    console.log(
-      args.values["json"] === true ? JSON.stringify({ passed, checks }, null, 2) : formatChecks(checks),
+    const checks = outcomes.flatMap((o) =>
+      o.result
+        ? o.result.map((check) => ({ host: o.host, ...check }))
+        : [{ host: o.host, check: "reach the host", status: "fail" as const, detail: o.error ?? "failed" }],
     );
-    return passed ? EXIT.ok : EXIT.changesPending;
+    const passed = checks.every((c) => c.status !== "fail");
+    console.log(json ? JSON.stringify({ passed, checks }, null, 2) : formatFleetChecks(checks));
+    return passed ? EXIT.ok : EXIT.checkFailed;
   },
 };
+
+/** Checks of every host as one table, HOST first. */
+function formatFleetChecks(checks: readonly (Check & { readonly host: string })[]): string {
+  const rows = [
+    ["HOST", "CHECK", "STATUS", "DETAIL"],
+    ...checks.map((c) => [c.host, c.check, c.status.toUpperCase(), c.detail]),
+  ];
+  const failed = checks.filter((c) => c.status === "fail").length;
+  const verdict =
+    failed === 0 ? `All ${checks.length} checks passed.` : `${failed} of ${checks.length} checks failed.`;
+  return `${formatTable(rows)}\n\n${verdict}`;
+}

@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { UserError } from "../config/configError.js";
 import { hostFor } from "../host/hostFor.js";
+import { localHost } from "../host/localHost.js";
 import type { HostConnector } from "./applyFleet.js";
 import type { Fleet } from "./fleet.js";
 
@@ -11,6 +12,8 @@ export interface ConnectOptions {
   readonly root?: string;
   /** Whether the host must run systemd (apply), or files are enough (plan). */
   readonly needsServices: boolean;
+  /** This machine may be asked without root (verify of a stack `up` runs). */
+  readonly asUser?: boolean;
 }
 
 export function connectorFor(fleet: Fleet, options: ConnectOptions): HostConnector {
@@ -24,7 +27,7 @@ export function connectorFor(fleet: Fleet, options: ConnectOptions): HostConnect
     if (root === undefined && fleetHost.connection.kind === "ssh") {
       throw new UserError(`${fleetHost.name}: reaching hosts over ssh is not available in this build`);
     }
-    const host = await hostFor(root);
+    const host = root === undefined && options.asUser ? await localHost() : await hostFor(root);
     if (options.needsServices && root === undefined && !host.services) {
       throw new UserError("this machine does not run systemd, so apply cannot manage its services", {
         hint: "run the stack with `stackmon up`, or lay the files out with `apply --root DIR`",

@@ -71,15 +71,18 @@ function npmDirectory(): string | undefined {
   return dirname(dirname(cli));
 }
 
+/** The owner nodejs.org's tarballs record for every file (its build user). */
+export const OFFICIAL_TARBALL_UID = 1001;
+
 /**
  * node-v<version>-linux-<arch>.tar with bin/node, bin/npm and lib/node_modules/npm, as the
- * official tarballs have them. Cached per Node version.
+ * official tarballs have them, owner included. Cached per Node version.
  */
 export function nodeTarball(): string {
   const version = process.version;
   const base = `node-${version}-linux-${process.arch}`;
   const tarball = join(E2E_CACHE_DIR, `${base}.tar`);
-  if (existsSync(tarball)) return tarball;
+  if (existsSync(tarball) && recordsOfficialOwner(tarball)) return tarball;
   const npm = npmDirectory();
   if (!npm) throw new Error("npm is not installed here, so no Node.js tarball can be made for the container");
   const work = mkdtempSync(join(tmpdir(), "stackmon-node-"));
@@ -92,7 +95,12 @@ export function nodeTarball(): string {
     symlinkSync("../lib/node_modules/npm/bin/npm-cli.js", join(root, "bin", "npm"));
     symlinkSync("../lib/node_modules/npm/bin/npx-cli.js", join(root, "bin", "npx"));
     mkdirSync(E2E_CACHE_DIR, { recursive: true });
-    run("tar", ["-cf", `${tarball}.partial`, base], work);
+    const owner = String(OFFICIAL_TARBALL_UID);
+    run(
+      "tar",
+      ["-cf", `${tarball}.partial`, `--owner=${owner}`, `--group=${owner}`, "--numeric-owner", base],
+      work,
+    );
     renameSync(`${tarball}.partial`, tarball);
     // Older Node versions' tarballs are of no further use.
     for (const entry of readdirSync(E2E_CACHE_DIR)) {
@@ -103,4 +111,10 @@ export function nodeTarball(): string {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function recordsOfficialOwner(tarball: string): boolean {
+  const listing = spawnSync("tar", ["-tvf", tarball, "--numeric-owner"], { encoding: "utf8" });
+  const first = listing.stdout.split("\n")[0] ?? "";
+  return first.includes(` ${OFFICIAL_TARBALL_UID}/${OFFICIAL_TARBALL_UID} `);
 }

@@ -3,14 +3,16 @@
 // it safe to run again: no-op re-apply, reload vs restart, hardening scores, refused candidates,
 // rollback, and convergence after a SIGKILL.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseStackConfig, renderStack, HOST_TARGET } from "../../src/stack.js";
 import { freePorts } from "../helpers/ports.js";
 import { startMattermost, type Post, type TestMattermost } from "../helpers/mattermost.js";
-import { nodeTarball, packStackmon } from "./artifacts.js";
+import { makeCertificate } from "../helpers/tls.js";
+import { nodeTarball, OFFICIAL_TARBALL_UID, packStackmon } from "./artifacts.js";
 import { cannotBootReason, Container } from "./container.js";
 import { E2E_CACHE_DIR, ensureDebianRootfs } from "./debianRootfs.js";
 import { startProjectServer, type ProjectServer } from "./projectServer.js";
@@ -87,6 +89,8 @@ alerting:
 describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false }, () => {
   let container: Container;
   let server: ProjectServer;
+  /** What install.sh downloads, over https with a certificate the container trusts. */
+  let downloads: ProjectServer;
   /** On this host's loopback, which the container shares. */
   let mattermost: TestMattermost;
   let ports: Ports;
@@ -136,6 +140,11 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     work = mkdtempSync(join(tmpdir(), "stackmon-e2e-"));
     const rootfs = ensureDebianRootfs((line) => console.log(`rootfs: ${line}`));
     server = await startProjectServer();
+    const certificate = makeCertificate(work, "127.0.0.1");
+    downloads = await startProjectServer({
+      cert: readFileSync(certificate.certFile),
+      key: readFileSync(certificate.keyFile),
+    });
     mattermost = await startMattermost({ channels: ["ops-critical", "ops"] });
     const [prometheus, alertmanager, node, blackbox, mysql, duplicati] = await freePorts(6);
     ports = {
@@ -146,13 +155,16 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       mysql: mysql!,
       duplicati: duplicati!,
     };
-    server.file("/install.sh", join(process.cwd(), "install.sh"));
-    server.file("/stackmon.tgz", packStackmon(work));
-    server.file("/node-linux.tar", nodeTarball());
+    downloads.file("/install.sh", join(process.cwd(), "install.sh"));
+    downloads.file("/stackmon.tgz", packStackmon(work));
+    const nodeFile = nodeTarball();
+    downloads.file(`/dist/${basename(nodeFile)}`, nodeFile);
+    const nodeSha256 = createHash("sha256").update(readFileSync(nodeFile)).digest("hex");
+    downloads.text("/dist/SHASUMS256.txt", `${nodeSha256}  ${basename(nodeFile)}\n`);
     server.text("/health", "ok\n");
     server.text("/health2", "ok\n");
     const config = stackConfig(ports, server);
-    server.text("/stackmon.yml", config);
+    downloads.text("/stackmon.yml", config);
     units = renderStack(parseStackConfig(config, "stackmon.yml", {}), HOST_TARGET).services.map(
       (s) => s.unit,
     );
@@ -170,6 +182,11 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       ],
     });
     trust = await container.trustHostCertificates();
+    await container.writeFile(
+      "/usr/local/share/ca-certificates/stackmon-e2e-downloads.crt",
+      readFileSync(certificate.certFile, "utf8"),
+    );
+    await container.run("update-ca-certificates");
     await container.writeFile("/etc/stackmon/secrets/node.password", `${NODE_PASSWORD}\n`, "0600");
     await container.writeFile("/etc/stackmon/secrets/mysql-exporter.password", `${MYSQL_PASSWORD}\n`, "0600");
     await container.writeFile("/etc/stackmon/secrets/duplicati.token", "e2e-duplicati-token\n", "0600");
@@ -179,6 +196,7 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
   after(async () => {
     await container?.stop();
     await server?.close();
+    await downloads?.close();
     await mattermost?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -188,8 +206,8 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       "sh",
       [
         "-c",
-        `curl -fsSL ${server.url("/install.sh")} | bash -s -- --config ${server.url("/stackmon.yml")} ` +
-          `--package ${server.url("/stackmon.tgz")} --node ${server.url("/node-linux.tar")}`,
+        `curl -fsSL ${downloads.url("/install.sh")} | bash -s -- --config ${downloads.url("/stackmon.yml")} ` +
+          `--package ${downloads.url("/stackmon.tgz")} --node ${downloads.url(`/dist/${basename(nodeTarball())}`)}`,
       ],
       { timeoutMs: 900_000, env: trust },
     );
@@ -202,6 +220,34 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     }
     assert.equal(install.status, 0, output);
     assert.match(output, /All \d+ checks passed/);
+    assert.ok(downloads.requests.includes("/dist/SHASUMS256.txt"), "the Node.js tarball was checked");
+
+    // The tarball records uid 1001 like nodejs.org's: the node that runs apply is root's all the same.
+    assert.equal(
+      (await container.run("stat", ["-c", "%u:%g", "/opt/stackmon/node/bin/node"])).trim(),
+      "0:0",
+      `not the archive's ${OFFICIAL_TARBALL_UID}`,
+    );
+    assert.equal(
+      (
+        await container.run("find", [
+          "/opt/stackmon",
+          "-not",
+          "-type",
+          "l",
+          "(",
+          "-not",
+          "-user",
+          "root",
+          "-o",
+          "-perm",
+          "/022",
+          ")",
+        ])
+      ).trim(),
+      "",
+      "nothing under /opt/stackmon is another user's or writable by others",
+    );
 
     for (const unit of units)
       assert.equal((await container.exec("systemctl", ["is-active", unit])).stdout.trim(), "active", unit);
@@ -270,7 +316,10 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     assert.match(again.stdout, /No changes/);
     const reinstall = await container.exec(
       "sh",
-      ["-c", `curl -fsSL ${server.url("/install.sh")} | bash -s -- --package ${server.url("/stackmon.tgz")}`],
+      [
+        "-c",
+        `curl -fsSL ${downloads.url("/install.sh")} | bash -s -- --package ${downloads.url("/stackmon.tgz")}`,
+      ],
       { timeoutMs: 300_000, env: trust },
     );
     assert.equal(reinstall.status, 0, reinstall.stderr);

@@ -1,7 +1,9 @@
 // The project served over loopback HTTP, as the raw repository and a release would serve it:
 // install.sh, the package, a Node.js tarball, configs. The container shares this host's network.
+// With a certificate it serves https, as install.sh requires for what it downloads.
 import { createReadStream, statSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 
 export interface ProjectServer {
   readonly port: number;
@@ -15,10 +17,13 @@ export interface ProjectServer {
   close(): Promise<void>;
 }
 
-export async function startProjectServer(): Promise<ProjectServer> {
+export async function startProjectServer(tls?: {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}): Promise<ProjectServer> {
   const routes = new Map<string, { file: string } | { body: string }>();
   const requests: string[] = [];
-  const server: Server = createServer((request, response) => {
+  const handler = (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? "/", "http://x").pathname;
     requests.push(path);
     const route = routes.get(path);
@@ -35,13 +40,14 @@ export async function startProjectServer(): Promise<ProjectServer> {
       "content-length": statSync(route.file).size,
     });
     createReadStream(route.file).pipe(response);
-  });
+  };
+  const server: Server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     port,
-    url: (path) => `http://127.0.0.1:${port}${path}`,
+    url: (path) => `${tls ? "https" : "http"}://127.0.0.1:${port}${path}`,
     file: (path, file) => void routes.set(path, { file }),
     text: (path, body) => void routes.set(path, { body }),
     requests,

@@ -14,6 +14,7 @@ import { schemaCommand } from "./schema.js";
 import { upCommand } from "./up.js";
 import { testAlertCommand } from "./testAlert.js";
 import { validateCommand } from "./validate.js";
+import { uninstallCommand } from "./uninstall.js";
 import { verifyCommand } from "./verify.js";
 
 const commands: readonly Command[] = [
@@ -29,6 +30,7 @@ const commands: readonly Command[] = [
   dashboardsCommand,
   checkCommand,
   testAlertCommand,
+  uninstallCommand,
 ];
 
 function usage(): string {

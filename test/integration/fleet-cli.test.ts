@@ -109,4 +109,19 @@ hosts:
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /no host web9 in the inventory/);
   });
+
+  it("takes stackmon off one host with uninstall, after showing what it would remove", () => {
+    const preview = cli("uninstall", "--root", root, "--host", "web1");
+    assert.equal(preview.status, 2, preview.stderr);
+    assert.match(preview.stdout, /- \/etc\/systemd\/system\/prometheus-node-exporter\.service/);
+    assert.ok(statSync(join(root, "web1/etc/stackmon/tls/node.key")).isFile(), "a preview removes nothing");
+    const done = cli("uninstall", "--root", root, "--host", "web1", "--yes");
+    assert.equal(done.status, 0, done.stderr);
+    const left = readdirSync(join(root, "web1"), { recursive: true, encoding: "utf8" }).filter((p) =>
+      statSync(join(root, "web1", p)).isFile(),
+    );
+    assert.deepEqual(left, ["var/lib/stackmon/applied.json"]);
+    assert.equal(cli("uninstall", "--root", root, "--host", "web1").status, 0, "nothing left to remove");
+    assert.ok(statSync(join(root, "db1/etc/stackmon/tls/node.key")).isFile(), "other hosts keep theirs");
+  });
 });

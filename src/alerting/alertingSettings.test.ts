@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, formatIssue } from "../config/configError.js";
+import { configProblems as problems } from "../../test/helpers/configProblems.js";
 import { components } from "../components/registry.js";
 import { parseStackConfig, renderStack } from "../stack.js";
 import { resolveAlerts } from "./catalog.js";
-
-function problems(text: string): string[] {
-  try {
-    parseStackConfig(text, "stackmon.yml", {});
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map(formatIssue);
-    throw error;
-  }
-  assert.fail("expected the config to be rejected");
-}
 
 const alertmanagerYml = (text: string) => {
   const state = renderStack(parseStackConfig(text, "stackmon.yml", {}), { root: "", platform: "systemd" });

@@ -1,18 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, formatIssue } from "./configError.js";
+import { configProblems as problems } from "../../test/helpers/configProblems.js";
 import { parseStackConfig } from "../stack.js";
 import { EXAMPLE_CONFIG } from "./exampleConfig.js";
-
-function problems(text: string, env: Record<string, string> = {}): string[] {
-  try {
-    parseStackConfig(text, "stackmon.yml", env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map(formatIssue);
-    throw error;
-  }
-  assert.fail("expected the config to be rejected");
-}
 
 describe("loading stackmon.yml", () => {
   it("accepts an empty file and fills every default", () => {

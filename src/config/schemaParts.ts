@@ -44,6 +44,19 @@ export function reachableAddress(listen: Listen): string {
   return formatListen(listen);
 }
 
+/** An http:// or https:// URL with a host. */
+export const httpUrl = z.string().refine(
+  (text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be an http(s) URL" },
+);
+
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 const absolutePath = z.string().refine((p) => p.startsWith("/"), { message: "must be an absolute path" });
 
@@ -64,20 +77,22 @@ export function secretRefFrom(
   return undefined;
 }
 
+/** A user name and a password by reference (one of password_file and password_env). */
+export const basicAuthSettings = z
+  .strictObject({
+    username: z.string().min(1),
+    password_file: secretReference.file,
+    password_env: secretReference.env,
+  })
+  .refine((auth) => (auth.password_file === undefined) !== (auth.password_env === undefined), {
+    message: "set exactly one of password_file and password_env",
+  });
+
 /** TLS and basic auth for an endpoint, in the spirit of the exporter-toolkit web config. */
 export const webSettings = z
   .strictObject({
     tls: z.strictObject({ cert_file: absolutePath, key_file: absolutePath }).optional(),
-    basic_auth: z
-      .strictObject({
-        username: z.string().min(1),
-        password_file: secretReference.file,
-        password_env: secretReference.env,
-      })
-      .refine((auth) => (auth.password_file === undefined) !== (auth.password_env === undefined), {
-        message: "set exactly one of password_file and password_env",
-      })
-      .optional(),
+    basic_auth: basicAuthSettings.optional(),
   })
   .prefault({});
 export type WebSettings = z.infer<typeof webSettings>;

@@ -5,6 +5,7 @@ import {
   endpointSettings,
   refineExposure,
   formatListen,
+  httpUrl,
   reachableAddress,
 } from "../../config/schemaParts.js";
 import type { ScrapeJob } from "../../render/desiredState.js";
@@ -17,18 +18,6 @@ import { listenClaim, listenOf, localScrapeJob, scrapeAuth, webConfigFiles } fro
 import { BLACKBOX_MODULES, renderBlackboxConfig } from "./blackboxConfig.js";
 
 const CONFIG_PATH = ["exporters", "blackbox"] as const;
-
-const httpUrl = z.string().refine(
-  (text) => {
-    try {
-      const url = new URL(text);
-      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be an http(s) URL" },
-);
 
 const httpTarget = z.strictObject({
   url: httpUrl,

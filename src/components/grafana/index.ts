@@ -15,11 +15,10 @@ import type {
   Endpoint,
   FileSpec,
   ProvisioningStep,
-  ScrapeJob,
   SecretRef,
 } from "../../render/desiredState.js";
 import { defineComponent, type DashboardSpec, type StackContext } from "../component.js";
-import { listenClaim, listenOf, localScrapeJob } from "../shared/endpoint.js";
+import { listenClaim, listenOf, localScrapeJob, scrapeJobFor } from "../shared/endpoint.js";
 import {
   ALERTMANAGER_DATASOURCE_UID,
   GRAFANA_FOLDER,
@@ -304,12 +303,6 @@ function environmentFile(stack: StackContext): FileSpec["content"] {
   };
 }
 
-/** The scrape job Prometheus reaches an endpoint with: it knows whether it needs TLS and auth. */
-function ownScrapeJob(stack: StackContext, endpoint: Endpoint): ScrapeJob | undefined {
-  const address = new URL(endpoint.url).host;
-  return stack.scrapeJobs.find((job) => job.staticConfigs.some((sc) => sc.targets.includes(address)));
-}
-
 interface DatasourcePlan {
   readonly datasource: ProvisionedDatasource;
   readonly copyStep?: ProvisioningStep;
@@ -325,7 +318,7 @@ function datasourceFor(
   endpoint: Endpoint,
   base: Omit<ProvisionedDatasource, "url" | "basicAuth">,
 ): DatasourcePlan {
-  const job = ownScrapeJob(stack, endpoint);
+  const job = scrapeJobFor(stack, endpoint);
   const insecure = job?.tlsConfig?.["insecure_skip_verify"] === true;
   const jsonData = { ...base.jsonData, ...(insecure ? { tlsSkipVerify: true } : {}) };
   if (!job?.basicAuth) return { datasource: { ...base, url: endpoint.url, jsonData } };

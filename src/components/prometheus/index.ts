@@ -11,6 +11,13 @@ import { formatListen } from "../../config/schemaParts.js";
 import { renderPrometheusConfig } from "./prometheusConfig.js";
 import { prometheusAlerts } from "./alerts.js";
 import { alertsByComponent, renderRuleFile } from "../../alerting/prometheusRules.js";
+import {
+  REMOTE_WRITE_SECRETS_DIR,
+  remoteWriteListSchema,
+  remoteWriteSecretFiles,
+  storageRemoteWrites,
+  userRemoteWrites,
+} from "./remoteWrite.js";
 
 const CONFIG_PATH = ["prometheus"] as const;
 export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
@@ -41,6 +48,8 @@ const settingsSchema = z
     external_url: z.url().optional(),
     /** Further scrape jobs for exporters stackmon does not manage, each with its own interval. */
     scrape_jobs: z.array(extraJobSchema).default([]),
+    /** Receivers that also get every sample (VictoriaMetrics, Mimir, Thanos...). */
+    remote_write: remoteWriteListSchema,
   })
   .superRefine((s, ctx) => {
     refineExposure(s, ctx);
@@ -110,11 +119,13 @@ export const prometheus = defineComponent({
       CONFIG_PATH,
       stack,
     );
+    const ownRemoteWrites = userRemoteWrites(settings.remote_write, [...CONFIG_PATH, "remote_write"]);
+    const remoteWrites = [...ownRemoteWrites, ...storageRemoteWrites(stack)];
     return {
       files: [
         {
           path: configFile,
-          content: renderPrometheusConfig(stack, `${PROMETHEUS_RULES_DIR}/*.yml`),
+          content: renderPrometheusConfig(stack, `${PROMETHEUS_RULES_DIR}/*.yml`, remoteWrites),
           mode: 0o644,
           owner: "root",
           group: "prometheus",
@@ -123,12 +134,16 @@ export const prometheus = defineComponent({
         },
         ...ruleFiles(stack),
         ...scrapeCredentialFiles(stack),
+        ...remoteWriteSecretFiles(ownRemoteWrites),
         ...web.files,
       ],
       directories: [
         { path: "/etc/prometheus", mode: 0o755, owner: "root", group: "root" },
         { path: PROMETHEUS_RULES_DIR, mode: 0o755, owner: "root", group: "root" },
         { path: "/etc/prometheus/secrets", mode: 0o750, owner: "root", group: "prometheus" },
+        ...(ownRemoteWrites.some((w) => w.basicAuth || w.bearerToken)
+          ? [{ path: REMOTE_WRITE_SECRETS_DIR, mode: 0o750, owner: "root", group: "prometheus" }]
+          : []),
         { path: "/var/lib/prometheus", mode: 0o755, owner: "prometheus", group: "prometheus" },
         { path: DATA_DIR, mode: 0o750, owner: "prometheus", group: "prometheus" },
       ],

@@ -2,8 +2,13 @@
 import { stringify } from "yaml";
 import type { ScrapeJob } from "../../render/desiredState.js";
 import type { StackContext } from "../component.js";
+import { remoteWriteConfig, type RemoteWriteTarget } from "./remoteWrite.js";
 
-export function renderPrometheusConfig(stack: StackContext, ruleGlob: string): string {
+export function renderPrometheusConfig(
+  stack: StackContext,
+  ruleGlob: string,
+  remoteWrites: readonly RemoteWriteTarget[] = [],
+): string {
   const { global } = stack;
   const alertmanagers = stack.endpoints.filter((e) => e.role === "alertmanager").map((e) => new URL(e.url));
   const document = {
@@ -29,6 +34,9 @@ export function renderPrometheusConfig(stack: StackContext, ruleGlob: string): s
         }
       : {}),
     scrape_configs: stack.scrapeJobs.map((job) => scrapeConfig(job, stack)),
+    ...(remoteWrites.length > 0
+      ? { remote_write: remoteWrites.map((target) => remoteWriteConfig(target, stack)) }
+      : {}),
   };
   return `# Rendered by stackmon from stackmon.yml; edits are overwritten on the next apply.\n${stringify(document, { lineWidth: 0 })}`;
 }

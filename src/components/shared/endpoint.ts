@@ -10,7 +10,7 @@ import {
   type WebSettings,
 } from "../../config/schemaParts.js";
 import type { FileSpec, Listen, ScrapeJob } from "../../render/desiredState.js";
-import type { ListenClaim, StackContext } from "../component.js";
+import type { Endpoint, ListenClaim, StackContext } from "../component.js";
 
 export interface EndpointSettings {
   readonly listen_address: string;
@@ -90,6 +90,12 @@ export function localScrapeJob(
     staticConfigs: [{ targets: [reachableAddress(listenOf(settings))], labels: { instance: hostname } }],
     ...extra,
   };
+}
+
+/** The scrape job Prometheus reaches an endpoint with: it knows whether it needs TLS and auth. */
+export function scrapeJobFor(stack: StackContext, endpoint: Endpoint): ScrapeJob | undefined {
+  const address = new URL(endpoint.url).host;
+  return stack.scrapeJobs.find((job) => job.staticConfigs.some((sc) => sc.targets.includes(address)));
 }
 
 export interface WebConfigFiles {

@@ -3,6 +3,7 @@
 // Alertmanager's own delivery counters for the Slack integration (Mattermost's hooks speak Slack).
 import { httpGet } from "../verify/httpProbe.js";
 import type { Severity } from "./alertRule.js";
+import { deliveryFailures, describeFailure } from "./deliveryFailure.js";
 
 export interface TestAlertOptions {
   readonly alertmanagerUrl: string;
@@ -12,6 +13,8 @@ export interface TestAlertOptions {
   /** How long to wait for Alertmanager to deliver (group_wait, group_interval, retries). */
   readonly waitMs: number;
   readonly log: (message: string) => void;
+  /** Alertmanager's recent log, for Mattermost's answer when it refuses. */
+  readonly alertmanagerLog?: () => Promise<string | undefined>;
 }
 
 export interface TestAlertResult {
@@ -33,8 +36,9 @@ export async function sendTestAlert(options: TestAlertOptions): Promise<TestAler
   if (!posted.ok)
     return { delivered: false, detail: `Alertmanager refused the test alert: ${posted.detail}` };
   options.log(`Alertmanager accepted the test alert; waiting for delivery to Mattermost`);
+  const sentAt = Date.now();
   try {
-    return await awaitDelivery(options, before);
+    return await awaitDelivery(options, before, sentAt);
   } finally {
     // Resolve it, so that the channel also sees the resolved message and nothing lingers.
     await postAlerts(options, [{ ...alert, endsAt: new Date().toISOString() }]);
@@ -75,7 +79,11 @@ async function postAlerts(
   return { ok: response.status === 200, detail: `${response.status} ${response.body.trim()}` };
 }
 
-async function awaitDelivery(options: TestAlertOptions, before: DeliveryCounters): Promise<TestAlertResult> {
+async function awaitDelivery(
+  options: TestAlertOptions,
+  before: DeliveryCounters,
+  sentAt: number,
+): Promise<TestAlertResult> {
   const deadline = Date.now() + options.waitMs;
   let latest = before;
   while (Date.now() < deadline) {
@@ -86,9 +94,10 @@ async function awaitDelivery(options: TestAlertOptions, before: DeliveryCounters
   }
   const failed = latest.failed - before.failed;
   if (failed > 0) {
+    const answer = await mattermostAnswer(options, sentAt);
     return {
       delivered: false,
-      detail: `Mattermost refused it (${failed} failed request${failed === 1 ? "" : "s"}); Alertmanager's log has its answer`,
+      detail: `Mattermost refused it (${failed} failed request${failed === 1 ? "" : "s"}): ${answer ?? "Alertmanager's log has its answer"}`,
     };
   }
   return {
@@ -96,6 +105,16 @@ async function awaitDelivery(options: TestAlertOptions, before: DeliveryCounters
     detail:
       "Alertmanager sent nothing in time: is this severity routed to Mattermost, and is the wait longer than group_wait?",
   };
+}
+
+/** What Mattermost answered this severity's receiver since the test alert went out, from the log. */
+async function mattermostAnswer(options: TestAlertOptions, sentAt: number): Promise<string | undefined> {
+  const log = options.alertmanagerLog ? await options.alertmanagerLog() : undefined;
+  const receiver = `mattermost-${options.severity}`;
+  const failure = deliveryFailures(log ?? "")
+    .filter((f) => f.receiver === receiver && (f.time?.getTime() ?? 0) >= sentAt - 1000)
+    .at(-1);
+  return failure ? describeFailure(failure) : undefined;
 }
 
 /** Requests to Slack-style webhooks (Mattermost) and how many of them failed, from /metrics. */

@@ -3,10 +3,12 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { SEVERITIES, type Severity } from "../alerting/alertRule.js";
+import { alertmanagerLogReader } from "../alerting/alertmanagerLog.js";
 import { alertingSettingsOf } from "../alerting/catalog.js";
 import { mattermostRoutes } from "../alerting/mattermost.js";
 import { sendTestAlert } from "../alerting/testAlert.js";
 import { UserError } from "../config/configError.js";
+import { localHost } from "../host/localHost.js";
 import { parseDuration } from "../lib/duration.js";
 import { HOST_TARGET, loadStackConfig, renderStack } from "../stack.js";
 import { authHeadersFor } from "../verify/endpointAuth.js";
@@ -20,7 +22,8 @@ export const testAlertCommand: Command = {
 
 Posts a test alert (StackmonTestAlert) to the running Alertmanager, which routes it by its
 severity to that severity's Mattermost channel, waits for the delivery, and reports whether
-Mattermost accepted it; then resolves it, so the channel also shows the resolved message.
+Mattermost accepted it -- or what Mattermost answered, and what that means -- then resolves it,
+so the channel also shows the resolved message.
 Exit status 0 when Mattermost accepted it, 2 when it was not delivered, 1 for a config problem.
 
 ${CONFIG_FLAG_HELP}
@@ -62,6 +65,7 @@ ${CONFIG_FLAG_HELP}
     const headers = await authHeadersFor(desired, alertmanagerUrl, (path) =>
       readFile(join(dir, path), "utf8").catch(() => undefined),
     );
+    const alertmanagerLog = alertmanagerLogReader(desired, await localHost(), stringFlag(args, "dir"));
     const result = await sendTestAlert({
       alertmanagerUrl,
       headers,
@@ -69,6 +73,7 @@ ${CONFIG_FLAG_HELP}
       hostname: config.global.hostname ?? hostname(),
       waitMs,
       log: (message) => console.log(message),
+      ...(alertmanagerLog ? { alertmanagerLog } : {}),
     });
     console.log(result.delivered ? `delivered: ${result.detail}` : `not delivered: ${result.detail}`);
     return result.delivered ? EXIT.ok : EXIT.changesPending;

@@ -1,5 +1,7 @@
 // stackmon verify: asks the running stack whether it works; a table for people, JSON for
 // machines, and an exit status for cron.
+import { alertmanagerLogReader } from "../alerting/alertmanagerLog.js";
+import { alertingSettingsOf } from "../alerting/catalog.js";
 import { UserError } from "../config/configError.js";
 import { connectorFor } from "../fleet/connect.js";
 import { findHost } from "../fleet/renderFleet.js";
@@ -17,11 +19,13 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 export const verifyCommand: Command = {
   name: "verify",
   summary: "check the running stack: services, Prometheus, targets, rules, alerting, auth",
-  help: `Usage: stackmon verify [-c FILE] [--json] [--wait DURATION] [--host NAME]... [--parallel N]
+  help: `Usage: stackmon verify [-c FILE] [--json] [--wait DURATION] [--dir DIR] [--host NAME]... [--parallel N]
 
 Asks the running stack, not the files: every unit active and answering, Prometheus ready, every
-target up, every rule group loaded and healthy, Alertmanager connected, and every endpoint
-protected as configured (a request without credentials to a protected endpoint gets 401).
+target up, every rule group loaded and healthy, Alertmanager connected, notifications delivered
+(Alertmanager's failed-notification counters and, from its log, which receiver failed lately and
+what Mattermost answered), and every endpoint protected as configured (a request without
+credentials to a protected endpoint gets 401).
 With an inventory (hosts:), every host is asked about itself, and each server about every
 host's targets; one table with a HOST column.
 
@@ -31,12 +35,14 @@ For cron: \`stackmon verify -c /etc/stackmon/stackmon.yml --json || alert\`.
 ${CONFIG_FLAG_HELP}
 ${FLEET_FLAGS_HELP}
       --json            the checks as JSON
-      --wait DURATION   retry until every check passes or this much time has passed (default 0s)`,
+      --wait DURATION   retry until every check passes or this much time has passed (default 0s)
+      --dir DIR         the work directory of a stack run by \`stackmon up --dir DIR\` (its logs)`,
   run: async (argv) => {
     const args = parseCommandArgs(argv, {
       json: { type: "boolean", default: false },
       wait: { type: "string", default: "0s" },
       ...FLEET_FLAGS,
+      dir: { type: "string" },
     });
     if (args.help) return printHelp(verifyCommand);
     const waitMs = parseDuration(stringFlag(args, "wait") ?? "0s");
@@ -54,6 +60,16 @@ ${FLEET_FLAGS_HELP}
         !fleet.inventory && !host.services
           ? renderRunnable(findHost(fleet, name).config, HOST_TARGET)
           : renderFleetHost(fleet, name, HOST_TARGET),
+      deliveryFor: (name, host, desired) => {
+        const groupInterval =
+          parseDuration(alertingSettingsOf(findHost(fleet, name).config).group_interval) ?? 300_000;
+        const alertmanagerLog = alertmanagerLogReader(desired, host, stringFlag(args, "dir"));
+        return {
+          ...(alertmanagerLog ? { alertmanagerLog } : {}),
+          // Alertmanager tries an undelivered group again every group interval.
+          notificationWindowMs: 2 * groupInterval + 60_000,
+        };
+      },
     });
     const json = args.values["json"] === true;
     if (!fleet.inventory) {

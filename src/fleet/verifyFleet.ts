@@ -3,7 +3,7 @@
 // parallel, each waiting up to the same deadline for what is still pending.
 import type { DesiredState } from "../render/desiredState.js";
 import type { Host } from "../host/host.js";
-import { concluded, settled, verifyStack, type Check } from "../verify/verify.js";
+import { concluded, settled, verifyStack, type Check, type VerifyInput } from "../verify/verify.js";
 import type { FleetRunOptions } from "./applyFleet.js";
 import { forEachHost, type HostOutcome } from "./fanOut.js";
 import { UserError } from "../config/configError.js";
@@ -12,6 +12,12 @@ export interface FleetVerifyOptions extends Omit<FleetRunOptions, "readSecret"> 
   readonly waitMs: number;
   /** What the host should be running (a host without systemd runs what `up` would). */
   readonly desiredFor: (name: string, host: Host) => DesiredState;
+  /** Where the host's Alertmanager logs, and how far back a failed notification is current. */
+  readonly deliveryFor?: (
+    name: string,
+    host: Host,
+    desired: DesiredState,
+  ) => Pick<VerifyInput, "alertmanagerLog" | "notificationWindowMs">;
 }
 
 export function verifyFleet(options: FleetVerifyOptions): Promise<HostOutcome<Check[]>[]> {
@@ -24,7 +30,12 @@ export function verifyFleet(options: FleetVerifyOptions): Promise<HostOutcome<Ch
       if (!fleetHost) throw new UserError(`no host ${name} in the inventory`);
       const session = await options.connect(fleetHost);
       try {
-        const input = { desired: options.desiredFor(name, session.host), host: session.host };
+        const desired = options.desiredFor(name, session.host);
+        const input = {
+          desired,
+          host: session.host,
+          ...options.deliveryFor?.(name, session.host, desired),
+        };
         let checks = await verifyStack(input);
         while (!settled(checks) && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -10,6 +10,7 @@ import { maskedText } from "../render/fileContent.js";
 import { serviceAnswers } from "../apply/readiness.js";
 import { formatTable } from "../lib/textTable.js";
 import { authHeadersFor } from "./endpointAuth.js";
+import { notificationChecks } from "./notifications.js";
 
 /** "pending": not decided yet (a target before its first scrape); waiting may settle it. */
 export type CheckStatus = "ok" | "fail" | "skip" | "pending";
@@ -25,6 +26,10 @@ export interface VerifyInput {
   readonly desired: DesiredState;
   /** For unit states; a host without systemd skips them. */
   readonly host: Host;
+  /** Alertmanager's recent log, for why notifications failed (absent: the counters alone). */
+  readonly alertmanagerLog?: () => Promise<string | undefined>;
+  /** How far back a failed notification counts as current: two group intervals and a minute. */
+  readonly notificationWindowMs?: number;
 }
 
 export function allPassed(checks: readonly Check[]): boolean {
@@ -274,8 +279,25 @@ export async function verifyStack(input: VerifyInput): Promise<Check[]> {
       }
     }
   }
+  checks.push(...(await deliveryChecks(input)));
   checks.push(...(await protectionChecks(input.host, input.desired)));
   return checks;
+}
+
+/** Whether Alertmanager's notifications reach Mattermost, asked of Alertmanager itself. */
+async function deliveryChecks(input: VerifyInput): Promise<Check[]> {
+  const alertmanagerUrl = input.desired.endpoints.find((e) => e.role === "alertmanager")?.url;
+  if (!alertmanagerUrl) return [];
+  const headers = await authHeadersFor(input.desired, alertmanagerUrl, async (path) =>
+    (await input.host.files.read(path))?.toString("utf8"),
+  );
+  return notificationChecks({
+    alertmanagerUrl,
+    headers,
+    ...(input.alertmanagerLog ? { log: input.alertmanagerLog } : {}),
+    windowMs: input.notificationWindowMs ?? 11 * 60_000,
+    now: new Date(),
+  });
 }
 
 /** Checks as a table for people: CHECK STATUS DETAIL. */

@@ -1,12 +1,28 @@
 // The command-runner port (see `CommandRunner` in host.ts) on this machine: the one place that
 // spawns for the hosts. A secret only ever travels on stdin, never in argv.
 import { spawn } from "node:child_process";
-import type { CommandRunner, HostCommands } from "./host.js";
+import type { CommandRunner, HostCommands, RunOptions } from "./host.js";
 
 export type { RunOptions } from "./host.js";
 
-export const runCommand: CommandRunner = (program, args, options = {}) =>
-  new Promise((resolve) => {
+/** Like RunOptions, with stdin that may be binary (file contents). */
+export interface RawRunOptions extends Omit<RunOptions, "input"> {
+  readonly input?: string | Uint8Array;
+}
+
+/** Like CommandResult, with stdout exactly as the program wrote it (file contents, binary). */
+export interface RawCommandResult {
+  readonly status: number;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+export function runCommandRaw(
+  program: string,
+  args: readonly string[],
+  options: RawRunOptions = {},
+): Promise<RawCommandResult> {
+  return new Promise((resolve) => {
     const child = spawn(program, [...args], {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, ...options.env },
@@ -16,23 +32,33 @@ export const runCommand: CommandRunner = (program, args, options = {}) =>
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString("utf8");
+    const result = (status: number, extra = "") => ({
+      status,
+      stdout: Buffer.concat(stdout),
+      stderr: `${Buffer.concat(stderr).toString("utf8")}${extra}`,
+    });
     const timer =
       options.timeoutMs === undefined
         ? undefined
         : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
     child.once("error", (error) => {
       if (timer) clearTimeout(timer);
-      resolve({ status: 127, stdout: text(stdout), stderr: `${text(stderr)}${error.message}` });
+      resolve(result(127, error.message));
     });
     child.once("close", (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ status: code ?? (signal ? 128 : 1), stdout: text(stdout), stderr: text(stderr) });
+      resolve(result(code ?? (signal ? 128 : 1)));
     });
     // A program that does not read its stdin closes it early; that is not our error.
     child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
+}
+
+export const runCommand: CommandRunner = async (program, args, options = {}) => {
+  const result = await runCommandRaw(program, args, options);
+  return { ...result, stdout: result.stdout.toString("utf8") };
+};
 
 /** A host's commands given its runner: "is it a program" is asked on the host itself. */
 export function commandsOver(run: CommandRunner): HostCommands {

@@ -55,10 +55,18 @@ export function runCommandRaw(
   });
 }
 
-export const runCommand: CommandRunner = async (program, args, options = {}) => {
-  const result = await runCommandRaw(program, args, options);
-  return { ...result, stdout: result.stdout.toString("utf8") };
-};
+/** A runner of programs whose output may be binary. */
+export type RawCommandRunner = typeof runCommandRaw;
+
+/** The command-runner port over a raw runner: stdout as text. */
+export function textRunner(raw: RawCommandRunner): CommandRunner {
+  return async (program, args, options = {}) => {
+    const result = await raw(program, args, options);
+    return { ...result, stdout: result.stdout.toString("utf8") };
+  };
+}
+
+export const runCommand: CommandRunner = textRunner(runCommandRaw);
 
 /** A host's commands given its runner: "is it a program" is asked on the host itself. */
 export function commandsOver(run: CommandRunner): HostCommands {

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { UserError } from "../../src/config/configError.js";
+import { runCommand } from "../../src/host/runCommand.js";
 import { connectSshHost, type SshHost, type SshTarget } from "../../src/host/ssh/sshHost.js";
 import { cannotBootReason } from "./container.js";
 import { FleetLab } from "./fleet/fleetLab.js";
@@ -87,9 +88,13 @@ describe("a host over SSH", { skip: skipReason ?? false }, () => {
     assert.deepEqual(argv.stdout.split("\0").slice(0, -1), HOSTILE);
     assert.equal((await lab.exec("web1", "ls", ["/tmp"])).stdout.includes("pwned"), false);
 
-    const input = randomBytes(3 * 1024 * 1024);
-    const digest = await web1.commands.runRaw("sha256sum", [], { input });
-    assert.equal(digest.stdout.toString().split(" ")[0], createHash("sha256").update(input).digest("hex"));
+    const input = randomBytes(3 * 1024 * 1024).toString("base64");
+    const digest = await web1.commands.run("sha256sum", [], { input });
+    assert.equal(digest.stdout.split(" ")[0], createHash("sha256").update(input).digest("hex"));
+    const env = await web1.commands.run("sh", ["-c", 'printf "%s|%s" "$GREETING" "$LC_ALL"'], {
+      env: { GREETING: "hello; $(world)" },
+    });
+    assert.equal(env.stdout, "hello; $(world)|C");
 
     const failed = await web1.commands.run("sh", ["-c", "echo out; echo err >&2; exit 7"]);
     assert.deepEqual(failed, { status: 7, stdout: "out\n", stderr: "err\n" });
@@ -182,6 +187,43 @@ describe("a host over SSH", { skip: skipReason ?? false }, () => {
     assert.deepEqual(argv.stdout.split("\0").slice(0, -1), HOSTILE, "quoting survives sudo too");
   });
 
+  it("through sudo, the shared system code works there: apt from the LAN, users, systemd, HTTP to its loopback", async () => {
+    const web2 = await connect("web2", SUDO_USER);
+    const { packages, users, services } = web2;
+    assert.ok(packages && users && services, "a systemd host with apt has packages, users and services");
+    assert.equal(packages.manager, "apt");
+    await packages.refresh();
+    assert.match((await packages.candidateVersion("prometheus-node-exporter")) ?? "", /^1\.5\.0/);
+    await packages.install(["prometheus-node-exporter"]);
+    assert.match((await packages.installedVersion("prometheus-node-exporter")) ?? "", /^1\.5\.0/);
+    const unit = "prometheus-node-exporter.service";
+    assert.equal(
+      (await services.status(unit)).activeState,
+      "inactive",
+      "held back from starting with its defaults",
+    );
+    assert.equal(await web2.files.stat("/usr/sbin/policy-rc.d"), undefined, "the hold is lifted again");
+
+    await users.createSystemUser("stackmon-probe", "stackmon-probe", ["adm"]);
+    assert.deepEqual(await users.user("stackmon-probe"), {
+      name: "stackmon-probe",
+      group: "stackmon-probe",
+      supplementaryGroups: ["adm"],
+    });
+
+    await services.start(unit);
+    try {
+      // The exporter listens on the host's own loopback too; this machine reaches it through SSH.
+      const answer = await web2.http("http://127.0.0.1:9100/metrics", { timeoutMs: 10_000 });
+      assert.equal(answer?.status, 200);
+      assert.match(answer?.body ?? "", /^node_exporter_build_info\{/m);
+      assert.equal(await web2.http("http://127.0.0.1:9101/"), undefined, "nothing listens there");
+    } finally {
+      await services.stop(unit);
+    }
+    assert.equal((await services.status(unit)).activeState, "inactive");
+  });
+
   it("a login without sudo rights is refused with what to do, before anything is changed", async () => {
     await refused(
       connectSshHost(target("web2", NO_SUDO_USER)),
@@ -251,5 +293,18 @@ describe("a host over SSH", { skip: skipReason ?? false }, () => {
     await web1.close();
     assert.equal(await masters(), othersOpen);
     await assert.rejects(web1.commands.run("true", []), /closed/);
+
+    // A run that ends without closing takes its connection with it.
+    const script = join(lab.dir, "exits-without-close.mts");
+    const module = new URL("../../src/host/ssh/sshHost.ts", import.meta.url).pathname;
+    writeFileSync(
+      script,
+      `import { runCommand } from "../../src/host/runCommand.js";
+import { connectSshHost } from ${JSON.stringify(module)};\n` +
+        `await connectSshHost(${JSON.stringify(target("web1"))});\nprocess.exit(0);\n`,
+    );
+    const exited = await runCommand(process.execPath, ["--import", "tsx", script], { timeoutMs: 60_000 });
+    assert.equal(exited.status, 0, exited.stderr);
+    assert.equal(await masters(), othersOpen);
   });
 });

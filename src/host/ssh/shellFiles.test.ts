@@ -17,9 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { UserError } from "../../config/configError.js";
-import { runCommandRaw, type RunOptions } from "../runCommand.js";
+import { runCommandRaw, type RawCommandRunner, type RawRunOptions } from "../runCommand.js";
 import { parseStat, ShellFiles } from "./shellFiles.js";
-import type { CommandRunner } from "./sshCommands.js";
 
 const asRoot = process.getuid?.() === 0;
 const work = mkdtempSync(join(tmpdir(), "stackmon-shell-files-"));
@@ -27,16 +26,14 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 interface Call {
   readonly args: readonly string[];
-  readonly input: RunOptions["input"];
+  readonly input: RawRunOptions["input"];
 }
 
 /** This machine as the runner, recording what each command got in argv and on stdin. */
-function localRunner(calls: Call[] = []): CommandRunner {
-  return {
-    runRaw: (program, args, options = {}) => {
-      calls.push({ args: [program, ...args], input: options.input });
-      return runCommandRaw(program, args, options);
-    },
+function localRunner(calls: Call[] = []): RawCommandRunner {
+  return (program, args, options = {}) => {
+    calls.push({ args: [program, ...args], input: options.input });
+    return runCommandRaw(program, args, options);
   };
 }
 
@@ -163,30 +160,14 @@ describe("files through shell commands", () => {
 
 describe("stat output", () => {
   it("kinds, mode bits and owners; ids when a name is unknown", () => {
-    assert.deepEqual(parseStat("81a0 0 4 root adm\n"), {
-      kind: "file",
-      mode: 0o640,
-      owner: "root",
-      group: "adm",
-    });
-    assert.deepEqual(parseStat("41c0 65534 65534 nobody nogroup"), {
-      kind: "directory",
-      mode: 0o700,
-      owner: "nobody",
-      group: "nogroup",
-    });
-    assert.deepEqual(parseStat("a1ff 0 0 root root"), {
-      kind: "symlink",
-      mode: 0o777,
-      owner: "root",
-      group: "root",
-    });
-    assert.deepEqual(parseStat("89ed 1234 1234 UNKNOWN UNKNOWN"), {
-      kind: "file",
-      mode: 0o4755,
-      owner: "1234",
-      group: "1234",
-    });
+    const cases: [string, string, number, string, string][] = [
+      ["81a0 0 4 root adm\n", "file", 0o640, "root", "adm"],
+      ["41c0 65534 65534 nobody nogroup", "directory", 0o700, "nobody", "nogroup"],
+      ["a1ff 0 0 root root", "symlink", 0o777, "root", "root"],
+      ["89ed 1234 1234 UNKNOWN UNKNOWN", "file", 0o4755, "1234", "1234"],
+    ];
+    for (const [line, kind, mode, owner, group] of cases)
+      assert.deepEqual(parseStat(line), { kind, mode, owner, group }, line);
     assert.equal(parseStat("1180 0 0 root root").kind, "other");
     assert.throws(() => parseStat("stat: cannot stat"), /unexpected stat output/);
   });

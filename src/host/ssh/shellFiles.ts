@@ -3,8 +3,7 @@
 // coreutils every systemd distribution has (stat -c, mktemp, sync FILE).
 import { UserError } from "../../config/configError.js";
 import { formatMode, type HostFiles, type Ownership, type PathStat } from "../host.js";
-import type { RawCommandResult, RunOptions } from "../runCommand.js";
-import type { CommandRunner } from "./sshCommands.js";
+import type { RawCommandResult, RawCommandRunner, RawRunOptions } from "../runCommand.js";
 
 /** The exit status the scripts use for "no such path" (cat, stat and chmod never exit with it). */
 const MISSING = 44;
@@ -63,6 +62,11 @@ function absolute(path: string): string {
   return path;
 }
 
+/** A script's arguments: the path, "owner:group" and the mode in octal. */
+function withOwnership(path: string, ownership: Ownership): [string, string, string] {
+  return [absolute(path), `${ownership.owner}:${ownership.group}`, formatMode(ownership.mode)];
+}
+
 export class ShellFiles implements HostFiles {
   readonly managesOwnership = true;
 
@@ -71,7 +75,7 @@ export class ShellFiles implements HostFiles {
    * @param stagingBase where candidate files are staged (a test points it elsewhere)
    */
   constructor(
-    private readonly runner: CommandRunner,
+    private readonly run: RawCommandRunner,
     private readonly hostName: string,
     private readonly stagingBase = STAGING_BASE,
   ) {}
@@ -79,9 +83,9 @@ export class ShellFiles implements HostFiles {
   private script(
     name: keyof typeof SCRIPTS,
     args: readonly string[],
-    options: RunOptions = {},
+    options: RawRunOptions = {},
   ): Promise<RawCommandResult> {
-    return this.runner.runRaw("sh", ["-c", SCRIPTS[name], `stackmon-${name}`, ...args], options);
+    return this.run("sh", ["-c", SCRIPTS[name], `stackmon-${name}`, ...args], options);
   }
 
   private failed(what: string, path: string, result: RawCommandResult): UserError {
@@ -115,27 +119,16 @@ export class ShellFiles implements HostFiles {
 
   async write(path: string, content: string | Uint8Array, ownership: Ownership): Promise<void> {
     // The content travels on stdin: a secret never appears in a command line.
-    const args = [absolute(path), `${ownership.owner}:${ownership.group}`, formatMode(ownership.mode)];
-    const result = await this.script("write", args, { input: content });
+    const result = await this.script("write", withOwnership(path, ownership), { input: content });
     if (result.status !== 0) throw this.failed("write", path, result);
   }
 
   async ensureDirectory(path: string, ownership: Ownership): Promise<void> {
-    const owner = `${ownership.owner}:${ownership.group}`;
-    await this.mustRun("ensureDirectory", "create the directory", [
-      absolute(path),
-      owner,
-      formatMode(ownership.mode),
-    ]);
+    await this.mustRun("ensureDirectory", "create the directory", withOwnership(path, ownership));
   }
 
   async setOwnership(path: string, ownership: Ownership): Promise<void> {
-    const owner = `${ownership.owner}:${ownership.group}`;
-    await this.mustRun("setOwnership", "set owner and mode of", [
-      absolute(path),
-      owner,
-      formatMode(ownership.mode),
-    ]);
+    await this.mustRun("setOwnership", "set owner and mode of", withOwnership(path, ownership));
   }
 
   async remove(path: string): Promise<void> {

@@ -1,16 +1,11 @@
 // Programs run on a remote host as root: directly when the SSH user is root, else through
 // `sudo -n` (never a password prompt). The remote side needs nothing but a POSIX login shell.
 import { UserError } from "../../config/configError.js";
-import type { CommandResult, HostCommands } from "../host.js";
-import type { RawCommandResult, RunOptions } from "../runCommand.js";
+import type { RunOptions } from "../host.js";
+import type { RawCommandRunner } from "../runCommand.js";
 import type { SshConnection } from "./sshConnection.js";
 import { sudoRefusal } from "./sshFailure.js";
 import { shellCommandLine } from "./shellQuote.js";
-
-/** Runs a program with arguments on some machine; stdout exactly as written. */
-export interface CommandRunner {
-  runRaw(program: string, args: readonly string[], options?: RunOptions): Promise<RawCommandResult>;
-}
 
 /** Who runs the commands on the far side. */
 export interface RemoteIdentity {
@@ -32,9 +27,9 @@ export function remoteCommandLine(
   args: readonly string[],
   options: { readonly sudo: boolean; readonly env?: RunOptions["env"] },
 ): string {
-  const assignments = Object.entries(options.env ?? {}).flatMap(([name, value]) => {
+  const assignments = Object.entries(options.env ?? {}).map(([name, value]) => {
     if (!ENV_NAME.test(name)) throw new Error(`not an environment variable name: ${JSON.stringify(name)}`);
-    return value === undefined ? [] : [`${name}=${value}`];
+    return `${name}=${value}`;
   });
   return shellCommandLine([
     ...(options.sudo ? ["sudo", "-n", "--"] : []),
@@ -46,44 +41,23 @@ export function remoteCommandLine(
   ]);
 }
 
-export class SshCommands implements HostCommands, CommandRunner {
-  constructor(
-    private readonly connection: SshConnection,
-    private readonly identity: RemoteIdentity,
-  ) {}
-
-  async runRaw(
-    program: string,
-    args: readonly string[],
-    options: RunOptions = {},
-  ): Promise<RawCommandResult> {
+/** Runs programs on the far side as root: the command-runner port over SSH, stdout exact. */
+export function sshRunner(connection: SshConnection, identity: RemoteIdentity): RawCommandRunner {
+  return async (program, args, options = {}) => {
     const line = remoteCommandLine(program, args, {
-      sudo: this.identity.sudo,
+      sudo: identity.sudo,
       ...(options.env ? { env: options.env } : {}),
     });
-    const result = await this.connection.exec(line, {
+    const result = await connection.exec(line, {
       ...(options.input !== undefined ? { input: options.input } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
-    if (this.identity.sudo && result.status === 1) {
-      const refusal = sudoRefusal(this.connection.target.name, this.identity.user, result.stderr);
+    if (identity.sudo && result.status === 1) {
+      const refusal = sudoRefusal(connection.target.name, identity.user, result.stderr);
       if (refusal) throw refusal;
     }
     return result;
-  }
-
-  async run(
-    program: string,
-    args: readonly string[],
-    options: { readonly input?: string; readonly timeoutMs?: number } = {},
-  ): Promise<CommandResult> {
-    const result = await this.runRaw(program, args, options);
-    return { ...result, stdout: result.stdout.toString() };
-  }
-
-  async executable(path: string): Promise<boolean> {
-    return (await this.runRaw("sh", ["-c", '[ -f "$1" ] && [ -x "$1" ]', "sh", path])).status === 0;
-  }
+  };
 }
 
 /**

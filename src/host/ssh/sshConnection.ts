@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../config/configError.js";
-import { runCommandRaw, type RawCommandResult } from "../runCommand.js";
+import { runCommandRaw, type RawCommandResult, type RawRunOptions } from "../runCommand.js";
 import { lostConnection, sshFailure } from "./sshFailure.js";
 import {
   checkDestination,
@@ -19,18 +19,32 @@ import {
 /** sshd allows 10 sessions per connection (MaxSessions); stay below. */
 const MAX_CONCURRENT_COMMANDS = 8;
 
-export interface RemoteRunOptions {
-  readonly input?: string | Uint8Array;
-  readonly timeoutMs?: number;
-}
+/** What a remote command line gets: its stdin and a time limit (the environment is in the line). */
+export type RemoteRunOptions = Omit<RawRunOptions, "env">;
 
 function run(argv: readonly string[], options: RemoteRunOptions = {}): Promise<RawCommandResult> {
   const [program, ...args] = argv;
   return runCommandRaw(program ?? "ssh", args, options);
 }
 
+/** What ends each open connection when the process exits without closing it. */
+const closeAtExit = new Set<() => void>();
+let exitHandled = false;
+
+function onProcessExit(close: () => void): void {
+  closeAtExit.add(close);
+  if (exitHandled) return;
+  exitHandled = true;
+  process.once("exit", () => {
+    for (const each of closeAtExit) each();
+  });
+}
+
 export class SshConnection {
   private opening: Promise<void> | undefined;
+  /** Forwarded sockets by "host:port"; they live as long as the shared connection they are on. */
+  private forwards = new Map<string, Promise<string>>();
+  private forwardCount = 0;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   private closed = false;
@@ -68,7 +82,7 @@ export class SshConnection {
       spawnSync(program ?? "ssh", args, { stdio: "ignore", timeout: 5_000 });
       rmSync(dir, { recursive: true, force: true });
     };
-    process.once("exit", onExit);
+    onProcessExit(onExit);
     const connection = new SshConnection(target, dir, lines, onExit);
     try {
       await connection.connect();
@@ -93,6 +107,7 @@ export class SshConnection {
     closeSync(err);
     const stderr = readFileSync(log, "utf8");
     rmSync(log, { force: true });
+    this.forwards = new Map();
     if (status === 0) return;
     throw (
       sshFailure(this.target.name, stderr) ??
@@ -145,12 +160,41 @@ export class SshConnection {
     }
   }
 
+  /**
+   * A Unix socket (in the private directory) that reaches host:port as the remote host sees it:
+   * "127.0.0.1" is the remote host's loopback. Needs sshd there to allow TCP forwarding.
+   */
+  async forward(host: string, port: number): Promise<string> {
+    if (this.closed) throw new Error(`the SSH connection to ${this.target.name} is closed`);
+    await this.connect();
+    const key = `${host}:${port}`;
+    let socket = this.forwards.get(key);
+    if (!socket) {
+      socket = this.addForward(host, port);
+      this.forwards.set(key, socket);
+      socket.catch(() => this.forwards.delete(key));
+    }
+    return socket;
+  }
+
+  private async addForward(host: string, port: number): Promise<string> {
+    const socket = join(this.dir, `forward-${this.forwardCount++}`);
+    const result = await run(this.lines.forward(socket, host, port), { timeoutMs: 30_000 });
+    if (result.status === 0) return socket;
+    throw new UserError(
+      `${this.target.name}: cannot reach ${host}:${port} there through the SSH connection: ${result.stderr.trim()}`,
+      {
+        hint: "stackmon checks a host's own endpoints through its SSH connection: sshd there must allow it (AllowTcpForwarding yes or local, the default)",
+      },
+    );
+  }
+
   /** Ends the shared connection and removes its directory. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (existsSync(this.controlPath)) await run(this.lines.control("exit"), { timeoutMs: 10_000 });
     rmSync(this.dir, { recursive: true, force: true });
-    process.removeListener("exit", this.onExit);
+    closeAtExit.delete(this.onExit);
   }
 }

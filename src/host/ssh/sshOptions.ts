@@ -77,12 +77,16 @@ export class SshCommandLines {
 
   constructor(
     private readonly target: SshTarget,
-    controlPath: string,
-    timeouts: readonly string[],
+    private readonly controlPath: string,
+    private readonly timeouts: readonly string[],
   ) {
-    this.common = [
-      ...(target.configFile ? ["-F", target.configFile] : []),
-      ...withOptions([...ENFORCED_OPTIONS, ...timeouts, controlPathOption(controlPath)]),
+    this.common = this.options(ENFORCED_OPTIONS);
+  }
+
+  private options(enforced: readonly string[]): string[] {
+    return [
+      ...(this.target.configFile ? ["-F", this.target.configFile] : []),
+      ...withOptions([...enforced, ...this.timeouts, controlPathOption(this.controlPath)]),
     ];
   }
 
@@ -123,6 +127,25 @@ export class SshCommandLines {
       "--",
       this.target.destination,
       remoteCommandLine,
+    ]);
+  }
+
+  /**
+   * Asks the shared connection to forward a Unix socket here (in the private directory: only
+   * this user can connect) to host:port as seen from the remote host.
+   */
+  forward(socketPath: string, host: string, port: number): string[] {
+    // ClearAllForwardings here would drop the very forwarding this asks for.
+    const enforced = ENFORCED_OPTIONS.filter((option) => !option.startsWith("ClearAllForwardings="));
+    const remote = host.includes(":") ? `[${host}]` : host;
+    return this.wrapped([
+      ...this.options(enforced),
+      "-O",
+      "forward",
+      "-L",
+      `${socketPath}:${remote}:${port}`,
+      "--",
+      this.target.destination,
     ]);
   }
 

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
   prometheus-blackbox-exporter mariadb-server openssl systemd-container debootstrap
-  openssh-client iproute2 dpkg-dev "$@")
+  openssh-client iproute2 dpkg-dev python3-yaml "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -58,8 +58,31 @@ function fleetExtension(
       );
       return [...local, ...remote];
     },
-    extraFiles: (services) => certificateFiles(host, services, paths, secret),
+    finish: (state) => {
+      const certificates = certificateFiles(host, state.services, paths, secret);
+      const generated = new Set([paths.scrapePassword(host.name)]);
+      return {
+        ...state,
+        files: [...state.files.map((f) => markGenerated(f, generated)), ...certificates.files].sort((a, b) =>
+          a.path.localeCompare(b.path),
+        ),
+        directories: [...state.directories, ...certificates.directories].sort((a, b) =>
+          a.path.localeCompare(b.path),
+        ),
+      };
+    },
   };
+}
+
+/** Secrets this machine generated get the cheap bcrypt cost (see SecretUse.generated). */
+function markGenerated(file: FileSpec, generated: ReadonlySet<string>): FileSpec {
+  if (typeof file.content === "string") return file;
+  const template = file.content.template.map((part) =>
+    typeof part !== "string" && part.secret.kind === "file" && generated.has(part.secret.path)
+      ? { ...part, generated: true }
+      : part,
+  );
+  return { ...file, content: { template } };
 }
 
 /** The scrape jobs of a host's components that the servers reach over the network. */

@@ -14,6 +14,11 @@ export type SecretRef =
 export interface SecretUse {
   readonly secret: SecretRef;
   readonly as: "raw" | "bcrypt";
+  /**
+   * For a secret stackmon generated itself (random, high entropy): a bcrypt cost of 4 loses
+   * nothing against guessing and makes every comparison (plan, each scrape) 64 times cheaper.
+   */
+  readonly generated?: boolean;
 }
 
 /**

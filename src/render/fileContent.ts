@@ -32,14 +32,16 @@ export function resolvedText(content: FileContent, readSecret: SecretReader, pre
       if (typeof part === "string") return part;
       const value = readSecret(part.secret);
       if (part.as === "raw") return value;
-      return reuseOrHash(value, previousHashes[bcryptIndex++]);
+      return reuseOrHash(value, previousHashes[bcryptIndex++], part.generated ? 4 : 10);
     })
     .join("");
 }
 
-function reuseOrHash(value: string, previous: string | undefined): string {
-  if (previous !== undefined && bcrypt.compareSync(value, previous)) return previous;
-  return bcrypt.hashSync(value, 10);
+/** The previous hash when it matches and has the cost wanted, else a new one. */
+function reuseOrHash(value: string, previous: string | undefined, cost: number): string {
+  const previousCost = Number(previous?.slice(4, 6));
+  if (previous !== undefined && previousCost === cost && bcrypt.compareSync(value, previous)) return previous;
+  return bcrypt.hashSync(value, cost);
 }
 
 export function secretsOf(content: FileContent): readonly SecretUse[] {

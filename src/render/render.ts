@@ -1,6 +1,12 @@
 // The pure renderer: validated config + render target → desired state. No IO, no clock, no
 // randomness; everything sorted, so the same input gives byte-identical output.
-import type { Component, Contribution, RenderTarget, StackContext } from "../components/component.js";
+import type {
+  Component,
+  Contribution,
+  DashboardSpec,
+  RenderTarget,
+  StackContext,
+} from "../components/component.js";
 import { settingsOf, type StackConfig } from "../config/stackConfig.js";
 import type {
   DesiredState,
@@ -63,14 +69,11 @@ export interface HostFacts {
 
 /**
  * What a host of a fleet adds to its own components' render: the jobs its Prometheus scrapes on
- * other hosts, and files beside its services (their certificates).
+ * other hosts (before the components render), and what it adds to or marks in the result.
  */
 export interface RenderExtension {
   readonly scrapeJobs?: (own: readonly ScrapeJob[]) => readonly ScrapeJob[];
-  readonly extraFiles?: (services: readonly ServiceSpec[]) => {
-    readonly files: readonly FileSpec[];
-    readonly directories: readonly DirectorySpec[];
-  };
+  readonly finish?: (state: DesiredState) => DesiredState;
 }
 
 export function render(
@@ -90,14 +93,10 @@ export function render(
   const services = outputs.flatMap((o) => (o.service ? [o.service] : []));
   const unitFiles =
     target.platform === "systemd" ? services.map((s) => unitFile(s, execPathOf(s, facts))) : [];
-  const extra = extension.extraFiles?.(services) ?? { files: [], directories: [] };
-  return {
-    files: uniqueBy(
-      [...outputs.flatMap((o) => o.files), ...unitFiles, ...extra.files],
-      (f: FileSpec) => f.path,
-    ),
+  const state: DesiredState = {
+    files: uniqueBy([...outputs.flatMap((o) => o.files), ...unitFiles], (f: FileSpec) => f.path),
     directories: uniqueBy(
-      [...outputs.flatMap((o) => o.directories), ...extra.directories],
+      outputs.flatMap((o) => o.directories),
       (d: DirectorySpec) => d.path,
     ),
     users: uniqueBy(
@@ -112,6 +111,7 @@ export function render(
     scrapeJobs: stack.scrapeJobs,
     endpoints: stack.endpoints,
   };
+  return extension.finish ? extension.finish(state) : state;
 }
 
 /**
@@ -119,9 +119,19 @@ export function render(
  * The overview is built from the components' dashboards (their health) and the alert catalog.
  */
 export function withDashboards(stack: StackContext, enabled: readonly EnabledComponent[]): StackContext {
-  const own = enabled.flatMap(({ component, settings }) => component.dashboards(settings, stack));
-  const dashboards = [...own, overviewDashboard(own, stack)].sort((a, b) => a.uid.localeCompare(b.uid));
-  return { ...stack, dashboards };
+  // Built when a component asks (Grafana's host): a fleet's other hosts never pay for them.
+  let dashboards: readonly DashboardSpec[] | undefined;
+  const build = () => {
+    const own = enabled.flatMap(({ component, settings }) => component.dashboards(settings, stack));
+    return [...own, overviewDashboard(own, stack)].sort((a, b) => a.uid.localeCompare(b.uid));
+  };
+  return {
+    ...stack,
+    get dashboards() {
+      dashboards ??= build();
+      return dashboards;
+    },
+  };
 }
 
 /** Where the unit's ExecStart points: as found on the host, else the first (distribution) path. */

@@ -1,5 +1,6 @@
 // The shell every exporter bin shares: flags, logger, start, clean shutdown on SIGTERM, exit codes
 // (0 help/version, 1 bad flags or failed start, 3 a bug).
+import { isLoopback, parseListen } from "../config/schemaParts.js";
 import { onShutdown, parseExporterFlags, type ExporterFlags } from "./exporterFlags.js";
 import { createLogger, isLogLevel, type Logger } from "./log.js";
 import { loadWebConfig, type WebConfig } from "./web/webConfig.js";
@@ -27,6 +28,8 @@ export function runExporter(bin: ExporterBin, argv: readonly string[] = process.
   const logger = createLogger(isLogLevel(flags.logLevel) ? flags.logLevel : "info");
   const start = async () => {
     const webConfig = flags.webConfigFile ? loadWebConfig(flags.webConfigFile) : undefined;
+    const exposure = exposureProblem(flags.listenAddress, webConfig);
+    if (exposure) throw new Error(exposure);
     const exporter = await bin.start(flags, { logger, ...(webConfig ? { webConfig } : {}) });
     onShutdown(async () => {
       logger.info("shutting down");
@@ -41,4 +44,18 @@ export function runExporter(bin: ExporterBin, argv: readonly string[] = process.
     console.error(error);
     process.exit(3);
   });
+}
+
+/**
+ * Beyond loopback an exporter needs TLS and basic auth, as stackmon.yml requires of every
+ * exposed endpoint; started by hand it is held to the same rule rather than serving anyone.
+ */
+export function exposureProblem(listenAddress: string, webConfig: WebConfig | undefined): string | undefined {
+  const listen = parseListen(listenAddress, { allowAnyPort: true });
+  if (!listen || isLoopback(listen.host)) return undefined;
+  if (webConfig?.tls && webConfig.basicAuthUsers.size > 0) return undefined;
+  return (
+    `--web.listen-address ${listenAddress} reaches beyond this host: give --web.config.file with ` +
+    "tls_server_config and basic_auth_users, or listen on 127.0.0.1"
+  );
 }

@@ -1,61 +1,24 @@
 // The Duplicati exporter as Duplicati meets it: POST /report with a token, every payload shape,
 // metrics that survive restarts, crashes and corrupt files.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseExposition, sampleValue, type Sample } from "../helpers/exposition.js";
+import { startExporterProcess, type RunningExporter } from "../helpers/duplicatiExporter.js";
 import { freePort } from "../helpers/ports.js";
 import { REPO_ROOT, tempDir } from "../helpers/stackmon.js";
 
-const TSX = import.meta.resolve("tsx");
 const FIXTURES = join(REPO_ROOT, "test/fixtures/duplicati");
 const TOKEN = "a-long-random-token-0123456789";
 
-interface Running {
-  child: ChildProcess;
-  url: string;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-async function startExporter(dir: string, port: number): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      TSX,
-      join(REPO_ROOT, "src/exporters/duplicati/main.ts"),
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--token-file=${join(dir, "token")}`,
-      `--state-dir=${join(dir, "state")}`,
-      `--config.file=${join(dir, "config.yml")}`,
-      "--report.max-bytes=65536",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let log = "";
-  child.stderr?.on("data", (c: Buffer) => (log += c.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/`)).ok) break;
-    } catch {
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`exporter did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  return {
-    child,
-    url,
-    stop: async (signal = "SIGTERM") => {
-      if (child.exitCode === null) child.kill(signal);
-      await exited;
-    },
-  };
+function startExporter(dir: string, port: number): Promise<RunningExporter> {
+  return startExporterProcess(port, [
+    `--token-file=${join(dir, "token")}`,
+    `--state-dir=${join(dir, "state")}`,
+    `--config.file=${join(dir, "config.yml")}`,
+    "--report.max-bytes=65536",
+  ]);
 }
 
 async function post(
@@ -87,7 +50,7 @@ const FORM_TYPE = "application/x-www-form-urlencoded";
 describe("Duplicati exporter", () => {
   const dir = tempDir("stackmon-duplicati-");
   let port: number;
-  let exporter: Running;
+  let exporter: RunningExporter;
 
   before(async () => {
     writeFileSync(join(dir, "token"), `${TOKEN}\n`, { mode: 0o600 });

@@ -1,15 +1,17 @@
 // The exporter HTTP layer: TLS, bcrypt basic auth, landing page, telemetry, routes, 404/405/413.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { request } from "node:https";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import bcrypt from "bcryptjs";
 import { createLogger } from "../../src/lib/log.js";
 import { startExporterServer, type ExporterServer } from "../../src/lib/web/exporterServer.js";
 import { loadWebConfig, WebConfigError, parseWebConfig } from "../../src/lib/web/webConfig.js";
-import { tempDir } from "../helpers/stackmon.js";
-import { makeCertificate } from "../helpers/tls.js";
+import { REPO_ROOT, tempDir } from "../helpers/stackmon.js";
+import { startTestWebServer } from "../helpers/webServer.js";
+import { makeCertificate, type TestCertificate } from "../helpers/tls.js";
 
 function httpsGet(
   url: string,
@@ -124,36 +126,212 @@ describe("exporter web layer with TLS and basic auth", () => {
   });
 });
 
-describe("web config parsing", () => {
-  const files = new Map([
-    ["/c", Buffer.from("cert")],
-    ["/k", Buffer.from("key")],
-  ]);
-  const read = (p: string) => {
-    const file = files.get(p);
-    if (!file) throw Object.assign(new Error("missing"), { code: "ENOENT" });
-    return file;
-  };
+describe("web config mistakes are refused at start, naming the file", () => {
+  const dir = tempDir("stackmon-web-config-");
+  let cert: TestCertificate;
+  let other: TestCertificate;
+  const HASH = bcrypt.hashSync("pw", 4);
+  before(() => {
+    cert = makeCertificate(dir, "localhost");
+    other = makeCertificate(dir, "other");
+    writeFileSync(join(dir, "empty.crt"), "");
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("reads TLS files and users", () => {
-    const config = parseWebConfig(
-      "tls_server_config: {cert_file: /c, key_file: /k}\nbasic_auth_users: {a: $2y$10$abcdefghijklmnopqrstuuM7Gk5Kcz3Vb2p7X5c0dZ1g5Qe9d0xWe}\n",
-      read,
+  /** Writes a web config, loads it, and gives the error message (or "" when it loads). */
+  const refusal = (name: string, text: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    try {
+      loadWebConfig(file);
+      return "";
+    } catch (error) {
+      assert.ok(error instanceof WebConfigError, String(error));
+      assert.ok(error.message.startsWith(`${file}: `), `names the file: ${error.message}`);
+      return error.message;
+    }
+  };
+  const tls = (certFile: string, keyFile: string, extra = "") =>
+    `tls_server_config:\n  cert_file: ${certFile}\n  key_file: ${keyFile}\n${extra}`;
+
+  it("loads a good one: TLS files relative to it, users, the allowed headers", () => {
+    const file = join(dir, "good.yml");
+    writeFileSync(
+      file,
+      `${tls("localhost.crt", "localhost.key")}basic_auth_users:\n  prom: ${HASH}\n` +
+        "http_server_config:\n  headers:\n    X-Frame-Options: deny\n    Strict-Transport-Security: max-age=31536000\n",
     );
-    assert.equal(config.tls?.cert.toString(), "cert");
+    const config = loadWebConfig(file);
+    assert.equal(config.tls?.cert.toString(), readFileSync(cert.certFile, "utf8"));
     assert.equal(config.tls?.minVersion, "TLSv1.2");
-    assert.deepEqual([...config.basicAuthUsers.keys()], ["a"]);
+    assert.equal(config.tls?.clientAuth, "NoClientCert");
+    assert.deepEqual([...config.basicAuthUsers.keys()], ["prom"]);
+    assert.equal(config.headers["X-Frame-Options"], "deny");
   });
 
-  it("rejects unknown keys, plain passwords and missing files with clear messages", () => {
-    assert.throws(() => parseWebConfig("tls_config: {}\n", read), /web config: \(root\): Unrecognized key/);
-    assert.throws(
-      () => parseWebConfig("basic_auth_users: {a: plain}\n", read),
+  it("refuses unknown keys and what is not YAML", () => {
+    assert.match(refusal("unknown.yml", "tls_config: {}\n"), /\(root\): Unrecognized key/);
+    assert.match(refusal("junk.yml", "basic_auth_users: [\n"), /not valid YAML/);
+  });
+
+  it("refuses header names and values exporter-toolkit does not allow", () => {
+    assert.match(
+      refusal("header-name.yml", "http_server_config:\n  headers:\n    Content-Type: text/html\n"),
+      /http_server_config\.headers\.Content-Type: can not be configured/,
+    );
+    assert.match(
+      refusal("header-bad-name.yml", 'http_server_config:\n  headers:\n    "Bad Header": x\n'),
+      /headers\.Bad Header: can not be configured/,
+    );
+    assert.match(
+      refusal("header-value.yml", "http_server_config:\n  headers:\n    X-Frame-Options: allow-all\n"),
+      /headers\.X-Frame-Options: must be one of deny, sameorigin/,
+    );
+    assert.match(
+      refusal(
+        "header-control.yml",
+        'http_server_config:\n  headers:\n    Content-Security-Policy: "a\\nb"\n',
+      ),
+      /Content-Security-Policy: holds a control character/,
+    );
+  });
+
+  it("refuses plain passwords and bcrypt hashes that can never match", () => {
+    assert.match(
+      refusal("plain.yml", "basic_auth_users: {a: plain}\n"),
       /basic_auth_users\.a: must be a bcrypt hash/,
     );
-    assert.throws(
-      () => parseWebConfig("tls_server_config: {cert_file: /nope, key_file: /k}\n", read),
-      (e: unknown) => e instanceof WebConfigError && /cannot read certificate \/nope: ENOENT/.test(e.message),
+    const cost = (c: string) => HASH.replace(/^\$2([aby])\$\d\d\$/, `$$2$1$$${c}$$`);
+    assert.match(
+      refusal("cost-high.yml", `basic_auth_users: {a: "${cost("99")}"}\n`),
+      /cost outside 4\.\.31/,
     );
+    assert.match(refusal("cost-low.yml", `basic_auth_users: {a: "${cost("03")}"}\n`), /cost outside 4\.\.31/);
+    assert.match(
+      refusal("truncated.yml", `basic_auth_users: {a: "${HASH.slice(0, 40)}"}\n`),
+      /must be a bcrypt hash/,
+    );
+  });
+
+  it("refuses a swapped, mismatched, empty or missing certificate or key, naming the files", () => {
+    assert.match(
+      refusal("swapped.yml", tls(cert.keyFile, cert.certFile)),
+      new RegExp(`cert_file ${cert.keyFile} and key_file ${cert.certFile} are not a certificate and its key`),
+    );
+    assert.match(
+      refusal("mismatched.yml", tls(cert.certFile, other.keyFile)),
+      /are not a certificate and its key/,
+    );
+    assert.match(
+      refusal("empty.yml", tls(join(dir, "empty.crt"), cert.keyFile)),
+      /cert_file: .*empty\.crt is empty/,
+    );
+    assert.match(
+      refusal("missing.yml", tls(join(dir, "nope.crt"), cert.keyFile)),
+      /cert_file: cannot read .*nope\.crt: ENOENT/,
+    );
+    assert.match(
+      refusal(
+        "bad-ca.yml",
+        tls(
+          cert.certFile,
+          cert.keyFile,
+          `  client_ca_file: ${cert.keyFile}\n  client_auth_type: RequireAndVerifyClientCert\n`,
+        ),
+      ),
+      /client_ca_file .* holds no certificate/,
+    );
+  });
+
+  it("refuses a client CA without a client_auth_type that asks for certificates", () => {
+    assert.match(
+      refusal("ca-only.yml", tls(cert.certFile, cert.keyFile, `  client_ca_file: ${cert.certFile}\n`)),
+      /client_ca_file is set without a client_auth_type/,
+    );
+  });
+
+  it("an exporter given a bad web config exits 1 at start, naming the file", () => {
+    const file = join(dir, "exporter.yml");
+    writeFileSync(file, "http_server_config:\n  headers:\n    Bad Header: x\n");
+    const result = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        import.meta.resolve("tsx"),
+        join(REPO_ROOT, "src/exporters/pm2/main.ts"),
+        `--web.config.file=${file}`,
+        "--web.listen-address=127.0.0.1:0",
+      ],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(`cannot start.*${file.replace(/\//g, "\\/")}: http_server_config`),
+    );
+  });
+});
+
+describe("an exporter started by hand beyond loopback", () => {
+  const dir = tempDir("stackmon-exposed-");
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const start = (flags: readonly string[]) =>
+    spawnSync(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), join(REPO_ROOT, "src/exporters/duplicati/main.ts"), ...flags],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+
+  it("refuses to listen on every interface without TLS and basic auth, as stackmon.yml refuses", () => {
+    writeFileSync(join(dir, "token"), "a-token-of-sixteen-chars\n");
+    writeFileSync(join(dir, "auth-only.yml"), `basic_auth_users:\n  prom: ${bcrypt.hashSync("pw", 4)}\n`);
+    for (const web of [[], [`--web.config.file=${join(dir, "auth-only.yml")}`]]) {
+      const result = start([
+        "--web.listen-address=0.0.0.0:0",
+        `--token-file=${join(dir, "token")}`,
+        `--state-dir=${join(dir, "state")}`,
+        ...web,
+      ]);
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(
+        result.stderr,
+        /--web.listen-address 0\.0\.0\.0:0 reaches beyond this host: give --web.config.file with tls_server_config and basic_auth_users/,
+      );
+    }
+  });
+});
+
+describe("failed basic-auth attempts are limited per client", () => {
+  let server: ExporterServer;
+  const hash = bcrypt.hashSync("right", 4);
+  before(async () => {
+    server = await startTestWebServer({
+      webConfig: parseWebConfig(`basic_auth_users:\n  prom: ${hash}\n`),
+      authFailureLimit: { failures: 5, windowMs: 60_000 },
+    });
+  });
+  after(async () => {
+    await server?.close();
+  });
+  const scrape = (password: string) =>
+    fetch(`${server.url}/metrics`, {
+      headers: { Authorization: `Basic ${Buffer.from(`prom:${password}`).toString("base64")}` },
+    });
+
+  it("answers 429 with Retry-After once a client has failed too often, without running bcrypt", async () => {
+    assert.equal((await scrape("right")).status, 200, "the right password is remembered");
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await scrape(`guess-${i}`)).status);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429, 429]);
+    const limited = await scrape("guess-again");
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get("retry-after")) > 0);
+    assert.equal(
+      (await scrape("guess-1")).status,
+      401,
+      "a failure already checked costs nothing and stays 401",
+    );
+    assert.equal((await scrape("right")).status, 200, "a password already checked still works");
   });
 });

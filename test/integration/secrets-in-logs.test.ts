@@ -11,9 +11,10 @@ import { after, before, describe, it } from "node:test";
 import bcrypt from "bcryptjs";
 import { startDuplicatiExporter, type DuplicatiExporter } from "../../src/exporters/duplicati/exporter.js";
 import { createLogger } from "../../src/lib/log.js";
-import { startExporterServer, type ExporterServer } from "../../src/lib/web/exporterServer.js";
+import type { ExporterServer } from "../../src/lib/web/exporterServer.js";
 import { parseWebConfig } from "../../src/lib/web/webConfig.js";
 import { tempDir } from "../helpers/stackmon.js";
+import { startTestWebServer } from "../helpers/webServer.js";
 
 const TOKEN = "duplicati-token-SECRET-0123456789";
 const BASIC_PASSWORD = "basic-password-SECRET-42";
@@ -209,12 +210,7 @@ describe("no secret in the web layer's 5xx log lines", () => {
   let server: ExporterServer;
 
   before(async () => {
-    server = await startExporterServer({
-      name: "t",
-      description: "t",
-      version: "1",
-      listenAddress: "127.0.0.1:0",
-      telemetryPath: "/metrics",
+    server = await startTestWebServer({
       metrics: () => Promise.reject(new Error("collector exploded")),
       routes: [
         {

@@ -22,6 +22,8 @@ export interface DuplicatiExporterOptions {
   readonly stateDir: string;
   readonly config: DuplicatiExporterConfig;
   readonly maxReportBytes: number;
+  /** Connections served at once (default: the web layer's). */
+  readonly maxConnections?: number;
   readonly logger: Logger;
   readonly now?: () => number;
   /** How long a request may take (default 10 s); tests shorten it. */
@@ -117,6 +119,7 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
     routes: [reportRoute({ token: options.token, accept, metrics: self, logger: options.logger })],
     maxBodyBytes: options.maxReportBytes,
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
     logger: options.logger,
   });
   poller?.start();

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { runExporter } from "../../lib/exporterMain.js";
 import { loadExporterConfig } from "./exporterConfig.js";
 import { startDuplicatiExporter, VERSION } from "./exporter.js";
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT } from "../../lib/web/exporterServer.js";
 
 const DEFAULT_STATE_DIR = "/var/lib/stackmon-duplicati-exporter";
 
@@ -18,6 +19,10 @@ runExporter({
       help: "backups with their maximum age, optional server polling (YAML, rendered by stackmon)",
     },
     "report.max-bytes": { default: "1048576", help: "largest report accepted; larger ones get 413" },
+    "web.max-connections": {
+      default: String(DEFAULT_MAX_CONNECTIONS),
+      help: `connections served at once (at most ${DEFAULT_MAX_CONNECTIONS_PER_CLIENT} from one address); more are closed`,
+    },
   },
   start: (flags, { logger, webConfig }) => {
     const tokenFile = flags.own["token-file"];
@@ -25,9 +30,8 @@ runExporter({
       throw new Error("--token-file is required: Duplicati authenticates with ?token=<its contents>");
     const token = readFileSync(tokenFile, "utf8").trim();
     if (token.length < 16) throw new Error(`the token in ${tokenFile} is shorter than 16 characters`);
-    const maxReportBytes = Number(flags.own["report.max-bytes"]);
-    if (!Number.isInteger(maxReportBytes) || maxReportBytes <= 0)
-      throw new Error("--report.max-bytes takes a positive integer");
+    const maxReportBytes = positiveInteger(flags.own, "report.max-bytes");
+    const maxConnections = positiveInteger(flags.own, "web.max-connections");
     return startDuplicatiExporter({
       listenAddress: flags.listenAddress,
       telemetryPath: flags.telemetryPath,
@@ -36,7 +40,14 @@ runExporter({
       stateDir: flags.own["state-dir"] ?? DEFAULT_STATE_DIR,
       config: loadExporterConfig(flags.own["config.file"]),
       maxReportBytes,
+      maxConnections,
       logger,
     });
   },
 });
+
+function positiveInteger(flags: Readonly<Record<string, string | undefined>>, name: string): number {
+  const value = Number(flags[name]);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} takes a positive integer`);
+  return value;
+}

@@ -24,6 +24,8 @@ export function tokenMatches(given: string | null, expected: string): boolean {
   return given !== null && timingSafeEqual(digest(given), digest(expected));
 }
 
+const UNAUTHORIZED: RouteResponse = { status: 401, body: "missing or wrong token\n" };
+
 export async function handleReport(
   deps: ReceiverDeps,
   token: string | null,
@@ -32,7 +34,7 @@ export async function handleReport(
 ): Promise<RouteResponse> {
   if (!tokenMatches(token, deps.token)) {
     deps.metrics.reports.inc({ outcome: "unauthorized" });
-    return { status: 401, body: "missing or wrong token\n" };
+    return UNAUTHORIZED;
   }
   try {
     const outcome = parseReportBody(body, contentType);
@@ -70,8 +72,14 @@ export function reportRoute(deps: ReceiverDeps): Route {
   return {
     method: "POST",
     path: "/report",
-    // Duplicati cannot send headers: it authenticates with the token in the query string.
+    // Duplicati cannot send headers: it authenticates with the token in the query string,
+    // checked before the body is read so that no one without it gets a body buffered.
     skipBasicAuth: true,
+    authorize: (request) => {
+      if (tokenMatches(request.query.get("token"), deps.token)) return undefined;
+      deps.metrics.reports.inc({ outcome: "unauthorized" });
+      return UNAUTHORIZED;
+    },
     handle: (request) =>
       handleReport(deps, request.query.get("token"), request.body, request.headers["content-type"]),
   };

@@ -1,6 +1,7 @@
 // The HTTP side every exporter written here shares: listen address, TLS and basic auth from the
 // exporter-toolkit web config, a landing page, the telemetry path, extra routes, 404/405/413.
-import { createHash } from "node:crypto";
+// Built to be attacked: callers are authenticated before a body is read, connections are capped
+// in all and per client, slow requests are cut, failed logins are rate-limited.
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -8,18 +9,24 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { gzipSync } from "node:zlib";
-import bcrypt from "bcryptjs";
 import { formatListen, parseListen } from "../../config/schemaParts.js";
 import type { Logger } from "../log.js";
+import { basicAuthenticator, type BasicAuthenticator, type FailureLimit } from "./basicAuth.js";
+import { clientCertificateAccepted, nodeClientAuth } from "./clientCertificates.js";
 import type { WebConfig } from "./webConfig.js";
 
-export interface RouteRequest {
+/** What a route sees of a request before its body is read. */
+export interface RouteHead {
   readonly method: string;
   readonly path: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingMessage["headers"];
+}
+
+export interface RouteRequest extends RouteHead {
   readonly body: Buffer;
 }
 
@@ -34,6 +41,11 @@ export interface Route {
   readonly path: string;
   /** Routes that authenticate their callers themselves (e.g. a token in the query string). */
   readonly skipBasicAuth?: boolean;
+  /**
+   * Checked before the body is read: an answer here (401 for a missing token) is sent at once
+   * and the connection closed, so an unauthenticated caller never gets a body buffered.
+   */
+  readonly authorize?: (request: RouteHead) => RouteResponse | undefined;
   handle(request: RouteRequest): Promise<RouteResponse> | RouteResponse;
 }
 
@@ -55,6 +67,11 @@ export interface ExporterServerOptions {
   readonly maxBodyBytes?: number;
   /** How long a whole request (headers and body) may take before it is cut with 408. */
   readonly requestTimeoutMs?: number;
+  /** Connections open at once, in all and from one client address; more are closed at once. */
+  readonly maxConnections?: number;
+  readonly maxConnectionsPerClient?: number;
+  /** Failed basic-auth checks one client address may make before it gets 429 for a while. */
+  readonly authFailureLimit?: FailureLimit;
   readonly logger: Logger;
 }
 
@@ -64,16 +81,19 @@ export interface ExporterServer {
   close(): Promise<void>;
 }
 
-/** A hash that keeps timing flat for unknown users: bcrypt runs either way. */
-const DUMMY_HASH = bcrypt.hashSync("stackmon-no-such-user", 10);
+export const DEFAULT_MAX_CONNECTIONS = 64;
+export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 16;
 
 export async function startExporterServer(options: ExporterServerOptions): Promise<ExporterServer> {
   // Port 0 (any free port) is fine for a server started by a test, though not in stackmon.yml.
   const listen = parseListen(options.listenAddress, { allowAnyPort: true });
   if (!listen) throw new Error(`--web.listen-address: "${options.listenAddress}" is not host:port`);
-  const authenticate = basicAuthenticator(options.webConfig?.basicAuthUsers ?? new Map());
+  const authenticator = basicAuthenticator(
+    options.webConfig?.basicAuthUsers ?? new Map(),
+    options.authFailureLimit,
+  );
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    handleRequest(req, res, options, authenticate).catch((error: unknown) => {
+    handleRequest(req, res, options, authenticator).catch((error: unknown) => {
       // The path only: a query string may carry a token (Duplicati's reports do).
       options.logger.error("request failed", { path: requestPath(req.url), err: (error as Error).message });
       if (!res.headersSent) send(res, 500, "internal error\n");
@@ -92,8 +112,7 @@ export async function startExporterServer(options: ExporterServerOptions): Promi
           cert: tls.cert,
           key: tls.key,
           ...(tls.ca ? { ca: tls.ca } : {}),
-          requestCert: tls.requestClientCert,
-          rejectUnauthorized: tls.rejectUnauthorized,
+          ...nodeClientAuth(tls.clientAuth),
           minVersion: tls.minVersion,
         },
         handler,
@@ -101,6 +120,20 @@ export async function startExporterServer(options: ExporterServerOptions): Promi
     : createHttpServer(timing, handler);
   server.headersTimeout = Math.min(requestTimeout, 10_000);
   server.requestTimeout = requestTimeout;
+  limitConnections(server, options);
+  if (tls) {
+    server.on("secureConnection", (socket: TLSSocket) => {
+      const presented = Object.keys(socket.getPeerCertificate()).length > 0;
+      if (!clientCertificateAccepted(tls.clientAuth, presented, socket.authorized)) {
+        options.logger.debug("client certificate refused", {
+          clientAuth: tls.clientAuth,
+          presented,
+          reason: socket.authorizationError?.toString(),
+        });
+        socket.destroy();
+      }
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(listen.port, listen.host, () => resolve());
@@ -122,57 +155,70 @@ export async function startExporterServer(options: ExporterServerOptions): Promi
   };
 }
 
-type Authenticator = (header: string | undefined) => Promise<boolean>;
-
 /**
- * bcrypt is deliberately slow; like exporter-toolkit, successful checks are cached (keyed by a
- * hash of the credentials, never the credentials themselves) so scrapes stay cheap.
+ * Caps open connections: Node's own cap for the total, and one per client address so a single
+ * client cannot take every slot. Dropped connections are logged at most once a minute.
  */
-function basicAuthenticator(users: ReadonlyMap<string, string>): Authenticator {
-  const verified = new Set<string>();
-  return async (header) => {
-    if (users.size === 0) return true;
-    const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? "");
-    if (!match?.[1]) return false;
-    const decoded = Buffer.from(match[1], "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    if (colon < 0) return false;
-    const user = decoded.slice(0, colon);
-    const password = decoded.slice(colon + 1);
-    const hash = users.get(user);
-    const key = createHash("sha256")
-      .update(`${user}\0${password}\0${hash ?? ""}`)
-      .digest("hex");
-    if (hash !== undefined && verified.has(key)) return true;
-    const ok = await bcrypt.compare(password, hash ?? DUMMY_HASH);
-    if (!ok || hash === undefined) return false;
-    if (verified.size > 1000) verified.clear();
-    verified.add(key);
-    return true;
+function limitConnections(server: Server, options: ExporterServerOptions): void {
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const perClientLimit = options.maxConnectionsPerClient ?? DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
+  const open = new Map<string, number>();
+  let dropped = 0;
+  let lastReport = 0;
+  const drop = () => {
+    dropped++;
+    if (Date.now() - lastReport < 60_000) return;
+    lastReport = Date.now();
+    options.logger.warn("connection limit reached, connections closed", {
+      dropped,
+      max: server.maxConnections,
+      maxPerClient: perClientLimit,
+    });
   };
+  server.on("drop", drop);
+  server.on("connection", (socket: Socket) => {
+    const client = socket.remoteAddress ?? "";
+    const count = (open.get(client) ?? 0) + 1;
+    if (count > perClientLimit) {
+      drop();
+      socket.destroy();
+      return;
+    }
+    open.set(client, count);
+    socket.once("close", () => {
+      const left = (open.get(client) ?? 1) - 1;
+      if (left > 0) open.set(client, left);
+      else open.delete(client);
+    });
+  });
 }
 
 async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
   options: ExporterServerOptions,
-  authenticate: Authenticator,
+  authenticator: BasicAuthenticator,
 ): Promise<void> {
   for (const [name, value] of Object.entries(options.webConfig?.headers ?? {})) res.setHeader(name, value);
   const url = requestUrl(req.url);
-  if (!url) {
-    res.setHeader("Connection", "close");
-    return send(res, 400, "Bad Request: unparseable request target\n");
-  }
+  if (!url) return sendAndClose(req, res, { status: 400, body: "Bad Request: unparseable request target\n" });
   const method = req.method ?? "GET";
   const route = options.routes?.find((r) => r.path === url.pathname);
 
-  if (!route?.skipBasicAuth && !(await authenticate(req.headers.authorization))) {
-    res.setHeader("WWW-Authenticate", 'Basic realm="stackmon"');
-    return send(res, 401, "Unauthorized\n");
+  if (!route?.skipBasicAuth) {
+    const client = req.socket.remoteAddress ?? "";
+    const result = await authenticator.check(req.headers.authorization, client);
+    if (result === "rate-limited") {
+      res.setHeader("Retry-After", String(authenticator.retryAfterSeconds(client)));
+      return sendAndClose(req, res, { status: 429, body: "Too Many Requests: too many failed logins\n" });
+    }
+    if (result === "denied") {
+      res.setHeader("WWW-Authenticate", 'Basic realm="stackmon"');
+      return sendAndClose(req, res, { status: 401, body: "Unauthorized\n" });
+    }
   }
   if (url.pathname === options.telemetryPath) {
-    if (method !== "GET" && method !== "HEAD") return methodNotAllowed(res, "GET, HEAD");
+    if (method !== "GET" && method !== "HEAD") return methodNotAllowed(req, res, "GET, HEAD");
     const exposition = await options.metrics();
     const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
     const body = encodedExposition(exposition.body, gzip);
@@ -185,23 +231,19 @@ async function handleRequest(
     return;
   }
   if (route) {
-    if (method !== route.method) return methodNotAllowed(res, route.method);
-    const body = await readBody(req, options.maxBodyBytes ?? 1024 * 1024);
-    if (body === undefined) {
-      res.setHeader("Connection", "close");
-      return send(res, 413, `request body over ${options.maxBodyBytes ?? 1024 * 1024} bytes\n`);
-    }
-    const response = await route.handle({
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-    });
+    if (method !== route.method) return methodNotAllowed(req, res, route.method);
+    const head: RouteHead = { method, path: url.pathname, query: url.searchParams, headers: req.headers };
+    const refusal = route.authorize?.(head);
+    if (refusal) return sendAndClose(req, res, refusal);
+    const limit = options.maxBodyBytes ?? 1024 * 1024;
+    const body = await readBody(req, limit);
+    if (body === undefined)
+      return sendAndClose(req, res, { status: 413, body: `request body over ${limit} bytes\n` });
+    const response = await route.handle({ ...head, body });
     return send(res, response.status, response.body, response.contentType);
   }
   if (url.pathname === "/") {
-    if (method !== "GET" && method !== "HEAD") return methodNotAllowed(res, "GET, HEAD");
+    if (method !== "GET" && method !== "HEAD") return methodNotAllowed(req, res, "GET, HEAD");
     return send(res, 200, landingPage(options), "text/html; charset=utf-8");
   }
   return send(res, 404, "Not Found\n");
@@ -233,30 +275,41 @@ function encodedExposition(text: string, gzip: boolean): Buffer {
   return lastExposition.gzip;
 }
 
-function methodNotAllowed(res: ServerResponse, allow: string): void {
+function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
   res.setHeader("Allow", allow);
-  send(res, 405, "Method Not Allowed\n");
+  sendAndClose(req, res, { status: 405, body: "Method Not Allowed\n" });
 }
 
-/** The body, or undefined when it exceeds the limit (the rest is discarded, not buffered). */
+/**
+ * The body, or undefined as soon as it exceeds the limit: nothing past the limit is buffered
+ * (the caller answers 413 and closes the connection).
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"] ?? 0) > limit) return resolve(undefined);
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = Number(req.headers["content-length"] ?? 0) > limit;
-    if (tooLarge) {
-      req.resume();
-      resolve(undefined);
-      return;
-    }
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+      if (size <= limit) return void chunks.push(chunk);
+      req.off("data", onData);
+      chunks.length = 0;
+      resolve(undefined);
+    };
+    req.on("data", onData);
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
+}
+
+/**
+ * Answers a request whose body is not wanted, then closes the connection: whatever the client
+ * still sends is read and dropped (never buffered) until it stops or the request times out.
+ */
+function sendAndClose(req: IncomingMessage, res: ServerResponse, response: RouteResponse): void {
+  res.setHeader("Connection", "close");
+  send(res, response.status, response.body, response.contentType);
+  req.resume();
 }
 
 function send(

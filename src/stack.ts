@@ -14,25 +14,42 @@ import type { DesiredState } from "./render/desiredState.js";
 import { render } from "./render/render.js";
 import { checkStack } from "./render/stackChecks.js";
 import { alertingSection } from "./alerting/alertingSettings.js";
-import { alertCatalog } from "./alerting/catalog.js";
+import { alertCatalog, alertingSettingsOf } from "./alerting/catalog.js";
+import { routingIssues } from "./alerting/routingChecks.js";
+import { hostsOfConfig, type LabelledHost } from "./alerting/selector.js";
 import { buildFleet, type Fleet } from "./fleet/fleet.js";
 import { inventorySection } from "./fleet/inventory.js";
 import { renderHost } from "./fleet/renderFleet.js";
 import type { HostFacts } from "./render/render.js";
 import type { StackRenderer } from "./plan/hostStack.js";
 
+const catalog = alertCatalog(components);
+
 export const configSchema = buildConfigSchema(components, [
   ...coreSections,
-  alertingSection(alertCatalog(components)),
+  alertingSection(catalog),
   inventorySection,
 ]);
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Owner routes and maintenance windows against the hosts alerts can come from. */
+function checkRouting(config: StackConfig, hosts: readonly LabelledHost[], inventory: boolean) {
+  return routingIssues(alertingSettingsOf(config), {
+    hosts,
+    inventory,
+    componentIds: components.map((c) => c.id),
+    alertNames: [...new Set(catalog.map((a) => a.name))],
+  });
+}
+
 const loadOptions = (env: Env) => ({
   env,
   schema: configSchema,
-  checkStack: (config: StackConfig) => checkStack(config, components),
+  checkStack: (config: StackConfig) => [
+    ...checkStack(config, components),
+    ...checkRouting(config, hostsOfConfig(config), config.document["hosts"] !== undefined),
+  ],
 });
 
 export function loadStackConfig(file: string, env: Env = process.env): StackConfig {
@@ -63,13 +80,17 @@ export function loadFleet(file: string, options: FleetLoadOptions): Fleet {
 export function parseFleet(text: string, file: string, options: FleetLoadOptions): Fleet {
   const env = options.env ?? process.env;
   const document = parseConfigDocument(text, file, env);
-  const { checkStack: check, schema } = loadOptions(env);
+  // Each host is checked alone; routing names hosts, so it is checked once against them all.
   const fleet = buildFleet(document.raw, {
     components,
     stateDir: options.stateDir,
-    validate: (raw) => validateDocument(raw, { schema, checkStack: check }),
+    validate: (raw) =>
+      validateDocument(raw, { schema: configSchema, checkStack: (config) => checkStack(config, components) }),
   });
   if ("issues" in fleet) throw document.errorAt(fleet.issues);
+  const [first] = fleet.hosts;
+  const routing = first ? checkRouting(first.config, fleet.hosts, fleet.inventory) : [];
+  if (routing.length > 0) throw document.errorAt(routing);
   return fleet;
 }
 

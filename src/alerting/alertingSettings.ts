@@ -5,6 +5,8 @@ import { z } from "zod";
 import { duration, secretReference } from "../config/schemaParts.js";
 import type { CoreSection } from "../config/stackConfig.js";
 import { SEVERITIES, type AlertDefinition, type Severity, type Threshold } from "./alertRule.js";
+import { maintenanceWindowSchema } from "./maintenance.js";
+import { ownerRouteSchema } from "./ownerRoutes.js";
 
 const ruleOverride = (threshold: Threshold | undefined, severityChange: boolean) =>
   z.strictObject({
@@ -148,6 +150,10 @@ export function alertingSchema(catalog: readonly AlertDefinition[]) {
       grafana_url: templateSafe(z.url()).optional(),
       /** Per-alert overrides: `stackmon alerts` lists every name. */
       rules: z.strictObject(rules).default({}),
+      /** Owners' channels: the first route that selects an alert takes it; the rest go to mattermost. */
+      routes: z.array(ownerRouteSchema(severityRoute)).default([]),
+      /** Recurring windows in which the alerts they select are not delivered. */
+      maintenance: z.array(maintenanceWindowSchema).default([]),
     })
     .prefault({});
 }

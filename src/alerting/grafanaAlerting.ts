@@ -12,11 +12,17 @@ import { parseDuration } from "../lib/duration.js";
 import type { SecretRef } from "../render/desiredState.js";
 import type { ResolvedAlert } from "./alertRule.js";
 import type { AlertingSettings } from "./alertingSettings.js";
-import { firingMention, mattermostRoutes, messageTemplates, type MattermostRoute } from "./mattermost.js";
+import { grafanaMuteTimes, grafanaPolicyTree } from "./grafanaPolicies.js";
+import { firingMention, messageTemplates, receiverName, type MattermostRoute } from "./mattermost.js";
+import { allMattermostRoutes } from "./ownerRoutes.js";
+import { buildRouteTree } from "./routeTree.js";
+import type { LabelledHost } from "./selector.js";
 import { alertsByComponent, ruleAnnotations, ruleLabels } from "./prometheusRules.js";
 
 export interface GrafanaAlertingInput {
   readonly alerting: AlertingSettings;
+  /** The fleet's hosts and labels, for owner routes and maintenance windows by host group. */
+  readonly hosts?: readonly LabelledHost[];
   readonly alerts: readonly ResolvedAlert[];
   readonly prometheusUid: string;
   readonly folderUid: string;
@@ -33,7 +39,7 @@ const ORG = 1;
 /** Grafana's name for its server-side expressions datasource. */
 const EXPRESSIONS = "__expr__";
 /** Muted routes: the always-firing Watchdog and severities with no channel. */
-const ALWAYS = "stackmon-always";
+export const ALWAYS = "stackmon-always";
 
 export function webhookVariable(route: MattermostRoute): string {
   return `STACKMON_${route.webhookName.toUpperCase().replaceAll("-", "_")}_URL`;
@@ -42,14 +48,15 @@ export function webhookVariable(route: MattermostRoute): string {
 /** The variables the env file must hold, one per distinct webhook. */
 export function grafanaAlertingSecrets(alerting: AlertingSettings): GrafanaEnvironmentSecret[] {
   const byName = new Map<string, GrafanaEnvironmentSecret>();
-  for (const route of mattermostRoutes(alerting)) {
+  for (const route of allMattermostRoutes(alerting)) {
     byName.set(webhookVariable(route), { name: webhookVariable(route), secret: route.webhook });
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export function renderGrafanaAlerting(input: GrafanaAlertingInput): string {
-  const routes = mattermostRoutes(input.alerting);
+  const routes = allMattermostRoutes(input.alerting);
+  const tree = buildRouteTree(input.alerting, input.hosts ?? []);
   const document = {
     ...withoutInterpolation({
       apiVersion: 1,
@@ -63,7 +70,7 @@ export function renderGrafanaAlerting(input: GrafanaAlertingInput): string {
     }),
     contactPoints: routes.map((route) => contactPoint(route)),
     ...withoutInterpolation({
-      policies: [policyTree(input.alerting, routes)],
+      policies: [grafanaPolicyTree(tree, routes, ORG)],
       templates: [
         {
           orgId: ORG,
@@ -74,13 +81,7 @@ export function renderGrafanaAlerting(input: GrafanaAlertingInput): string {
           }),
         },
       ],
-      muteTimes: [
-        {
-          orgId: ORG,
-          name: ALWAYS,
-          time_intervals: [{ times: [{ start_time: "00:00", end_time: "24:00" }] }],
-        },
-      ],
+      muteTimes: grafanaMuteTimes(tree, ORG),
     }),
   };
   return `# Rendered by stackmon from stackmon.yml; edits are overwritten on the next apply.\n${stringify(document, { lineWidth: 0 })}`;
@@ -179,10 +180,10 @@ function contactPoint(route: MattermostRoute): Record<string, unknown> {
   const mention = route.mention ? firingMention(route.mention, "\n") : "";
   return withoutInterpolation({
     orgId: ORG,
-    name: `mattermost-${route.severity}`,
+    name: receiverName(route),
     receivers: [
       {
-        uid: `stackmon-mattermost-${route.severity}`,
+        uid: `stackmon-${route.owner === undefined ? "mattermost" : route.owner}-${route.severity}`,
         type: "slack",
         settings: {
           ...(route.channel ? { recipient: route.channel } : {}),
@@ -218,49 +219,16 @@ function withoutInterpolation<T>(value: T): T {
 
 /**
  * An object matcher as a flow sequence of double-quoted strings: a bare `=` is YAML 1.1's
- * "value" type, which some YAML readers (PyYAML among them) refuse to load.
+ * "value" type, which some YAML readers (PyYAML among them) refuse to load. Its "$" are
+ * doubled here (withoutInterpolation leaves YAML nodes alone): a regex may end in one.
  */
-function matcher(label: string, value: string): YAMLSeq {
+export function matcher(label: string, value: string, op = "="): YAMLSeq {
   const sequence = new YAMLSeq();
   sequence.flow = true;
-  for (const part of [label, "=", value]) {
-    const scalar = new Scalar(part);
+  for (const part of [label, op, value]) {
+    const scalar = new Scalar(part.replaceAll("$", "$$$$"));
     scalar.type = Scalar.QUOTE_DOUBLE;
     sequence.items.push(scalar);
   }
   return sequence;
-}
-
-function policyTree(alerting: AlertingSettings, routes: readonly MattermostRoute[]): Record<string, unknown> {
-  const receiverOf = (severity: string) => routes.find((r) => r.severity === severity);
-  const fallback = routes[0];
-  return {
-    orgId: ORG,
-    // Grafana needs a contact point at the root; nothing reaches it unmatched but through a muted route.
-    receiver: fallback ? `mattermost-${fallback.severity}` : "grafana-default-email",
-    group_by: alerting.group_by,
-    group_wait: alerting.group_wait,
-    group_interval: alerting.group_interval,
-    repeat_interval: alerting.repeat_interval.warning,
-    routes: [
-      {
-        receiver: fallback ? `mattermost-${fallback.severity}` : "grafana-default-email",
-        object_matchers: [matcher("alertname", "Watchdog")],
-        mute_time_intervals: [ALWAYS],
-      },
-      ...(["critical", "warning", "info"] as const).map((severity) => {
-        const route = receiverOf(severity);
-        return {
-          receiver: route
-            ? `mattermost-${severity}`
-            : fallback
-              ? `mattermost-${fallback.severity}`
-              : "grafana-default-email",
-          object_matchers: [matcher("severity", severity)],
-          repeat_interval: alerting.repeat_interval[severity],
-          ...(route ? {} : { mute_time_intervals: [ALWAYS] }),
-        };
-      }),
-    ],
-  };
 }

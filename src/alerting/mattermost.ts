@@ -8,6 +8,8 @@ import type { AlertingSettings } from "./alertingSettings.js";
 
 export interface MattermostRoute {
   readonly severity: Severity;
+  /** The owner route (alerting.routes) it belongs to; absent for the catch-all. */
+  readonly owner?: string;
   readonly channel?: string;
   readonly mention?: string;
   readonly webhook: SecretRef;
@@ -15,6 +17,13 @@ export interface MattermostRoute {
   readonly webhookName: string;
   readonly username: string;
   readonly iconUrl?: string;
+}
+
+/** The receiver (Alertmanager) and contact point (Grafana) name of a route. */
+export function receiverName(route: Pick<MattermostRoute, "severity" | "owner">): string {
+  return route.owner === undefined
+    ? `mattermost-${route.severity}`
+    : `mattermost-${route.owner}-${route.severity}`;
 }
 
 /** Colour of the attachment's side bar, by severity; resolved messages are green. */

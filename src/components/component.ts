@@ -15,6 +15,7 @@ import type { GlobalSettings } from "../config/globalSchema.js";
 import type { ConfigPath } from "../config/configError.js";
 import type { AlertDefinition, ResolvedAlert } from "../alerting/alertRule.js";
 import type { AlertingSettings } from "../alerting/alertingSettings.js";
+import type { LabelledHost } from "../alerting/selector.js";
 import type { Role } from "../fleet/inventory.js";
 
 export type { Endpoint };
@@ -51,6 +52,8 @@ export interface StackContext {
   readonly alerting: AlertingSettings;
   /** Every enabled alert of the stack, overrides applied, sorted by component and name. */
   readonly alerts: readonly ResolvedAlert[];
+  /** The fleet's hosts and their labels (this host alone without an inventory), for routing. */
+  readonly hosts: readonly LabelledHost[];
   /** Every enabled component's dashboards, sorted by uid (empty while they are being built). */
   readonly dashboards: readonly DashboardSpec[];
   /** Prefix a host path with the render target's root. */

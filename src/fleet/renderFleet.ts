@@ -48,6 +48,7 @@ function fleetExtension(
   const paths = controllerPaths(fleet.stateDir);
   const secret = (path: string, configKey: string): SecretRef => ({ kind: "file", path, configKey });
   return {
+    hosts: fleet.hosts.map((h) => ({ name: h.name, labels: h.labels })),
     scrapeJobs: (own) => {
       const exposedJobs = new Set(exposedJobsOf(host, target, components).map((j) => j.jobName));
       // This host's exposed exporters are scraped like everyone's: at its address, over TLS.

@@ -19,6 +19,7 @@ import type {
 } from "./desiredState.js";
 import { unitFile } from "./systemdUnit.js";
 import { alertingSettingsOf, resolveAlerts } from "../alerting/catalog.js";
+import { hostsOfConfig, type LabelledHost } from "../alerting/selector.js";
 import { overviewDashboard } from "../dashboards/overview.js";
 
 interface EnabledComponent {
@@ -44,12 +45,14 @@ export function stackContext(
   target: RenderTarget,
   components: readonly Component[],
   enabled: readonly EnabledComponent[],
+  hosts: readonly LabelledHost[] = hostsOfConfig(config),
 ): StackContext {
   const contributions = enabled.map((e) => e.contribution);
   return {
     global: config.global,
     alerting: alertingSettingsOf(config),
     alerts: resolveAlerts(components, config).filter((a) => a.enabled),
+    hosts,
     dashboards: [],
     target,
     scrapeJobs: contributions.flatMap((c) => c.scrapeJobs).sort((a, b) => a.jobName.localeCompare(b.jobName)),
@@ -72,6 +75,8 @@ export interface HostFacts {
  * other hosts (before the components render), and what it adds to or marks in the result.
  */
 export interface RenderExtension {
+  /** Every host of the fleet, for routing alerts by host and host group. */
+  readonly hosts?: readonly LabelledHost[];
   readonly scrapeJobs?: (own: readonly ScrapeJob[]) => readonly ScrapeJob[];
   readonly finish?: (state: DesiredState) => DesiredState;
 }
@@ -84,7 +89,7 @@ export function render(
   extension: RenderExtension = {},
 ): DesiredState {
   const enabled = enabledComponents(components, config, target);
-  const own = stackContext(config, target, components, enabled);
+  const own = stackContext(config, target, components, enabled, extension.hosts);
   const scrapeJobs = extension.scrapeJobs
     ? [...extension.scrapeJobs(own.scrapeJobs)].sort((a, b) => a.jobName.localeCompare(b.jobName))
     : own.scrapeJobs;

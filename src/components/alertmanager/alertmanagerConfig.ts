@@ -1,18 +1,19 @@
-// alertmanager.yml: grouping, one route per severity to its Mattermost channel, inhibition, and
-// the dead man's switch kept out of chat. Without a Mattermost section alerts are grouped and kept
-// in Alertmanager (its UI and API) without being sent anywhere.
+// alertmanager.yml: grouping, the route tree (owners' routes, then one route per severity to its
+// Mattermost channel, maintenance windows), inhibition, and the dead man's switch kept out of
+// chat. Without a Mattermost section alerts are grouped and kept in Alertmanager (its UI and API)
+// without being sent anywhere.
 import { stringify } from "yaml";
 import type { AlertingSettings } from "../../alerting/alertingSettings.js";
 import type { ResolvedAlert } from "../../alerting/alertRule.js";
+import type { RouteTree } from "../../alerting/routeTree.js";
+import { alertmanagerRouting, NOWHERE_RECEIVER } from "./routeConfig.js";
 import {
   firingMention,
+  receiverName,
   RESOLVED_COLOR,
   SEVERITY_COLORS,
   type MattermostRoute,
 } from "../../alerting/mattermost.js";
-
-/** Receives what must not reach chat: the always-firing Watchdog, undelivered severities. */
-const NOWHERE = "nowhere";
 
 /**
  * Labels that tell two alerts of one name apart (a host, a mount point, a site, a backup, a PM2
@@ -24,7 +25,10 @@ export interface AlertmanagerConfigInput {
   readonly alerting: AlertingSettings;
   /** The enabled alerts, for the inhibitions they declare. */
   readonly alerts: readonly ResolvedAlert[];
+  /** Every Mattermost destination: the catch-all's severities and the owner routes'. */
   readonly routes: readonly MattermostRoute[];
+  /** Who gets what (buildRouteTree), with the maintenance windows. */
+  readonly tree: RouteTree;
   /** Path of the message templates, as Alertmanager will see it. */
   readonly templatesPath: string;
   /** Path of each webhook's URL file, by webhook name, as Alertmanager will see it. */
@@ -32,28 +36,10 @@ export interface AlertmanagerConfigInput {
 }
 
 export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string {
-  const { alerting, routes } = input;
-  const receiverOf = (severity: string) =>
-    routes.some((r) => r.severity === severity) ? `mattermost-${severity}` : NOWHERE;
+  const { routes } = input;
   const document = {
     ...(routes.length > 0 ? { templates: [input.templatesPath] } : {}),
-    route: {
-      receiver: NOWHERE,
-      group_by: alerting.group_by,
-      group_wait: alerting.group_wait,
-      group_interval: alerting.group_interval,
-      repeat_interval: alerting.repeat_interval.warning,
-      routes: [
-        // Always firing, so its absence means the pipeline is broken; it is checked by `verify`
-        // in Alertmanager itself rather than posted to chat every few hours.
-        { receiver: NOWHERE, matchers: ['alertname="Watchdog"'] },
-        ...(["critical", "warning", "info"] as const).map((severity) => ({
-          receiver: receiverOf(severity),
-          matchers: [`severity="${severity}"`],
-          repeat_interval: alerting.repeat_interval[severity],
-        })),
-      ],
-    },
+    ...alertmanagerRouting(input.tree),
     inhibit_rules: [
       {
         // The host's node exporter is unreachable: the host is down, and what else it says is noise.
@@ -68,7 +54,7 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
       },
       ...declaredInhibitions(input.alerts),
     ],
-    receivers: [{ name: NOWHERE }, ...routes.map((route) => receiver(route, input))],
+    receivers: [{ name: NOWHERE_RECEIVER }, ...routes.map((route) => receiver(route, input))],
   };
   return `# Rendered by stackmon from stackmon.yml; edits are overwritten on the next apply.\n${stringify(document, { lineWidth: 0 })}`;
 }
@@ -97,7 +83,7 @@ function receiver(route: MattermostRoute, input: AlertmanagerConfigInput): Recor
   // shown above the message, where Mattermost notifies for it as in a post's own text.
   const mention = route.mention ? firingMention(route.mention) : undefined;
   return {
-    name: `mattermost-${route.severity}`,
+    name: receiverName(route),
     slack_configs: [
       {
         api_url_file: input.webhookFile(route.webhookName),

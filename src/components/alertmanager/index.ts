@@ -9,7 +9,9 @@ import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
 import { renderAlertmanagerConfig } from "./alertmanagerConfig.js";
-import { mattermostRoutes, messageTemplates } from "../../alerting/mattermost.js";
+import { messageTemplates } from "../../alerting/mattermost.js";
+import { allMattermostRoutes } from "../../alerting/ownerRoutes.js";
+import { buildRouteTree } from "../../alerting/routeTree.js";
 import type { FileSpec } from "../../render/desiredState.js";
 
 const CONFIG_PATH = ["alertmanager"] as const;
@@ -68,7 +70,8 @@ export const alertmanager = defineComponent({
     const templatesFile = "/etc/alertmanager/templates/stackmon.tmpl";
     const webhookFile = (name: string) => `/etc/alertmanager/secrets/${name}.url`;
     // With Grafana as the engine, Alertmanager receives nothing from Prometheus and delivers nothing.
-    const routes = stack.alerting.engine === "alertmanager" ? mattermostRoutes(stack.alerting) : [];
+    const delivering = stack.alerting.engine === "alertmanager";
+    const routes = delivering ? allMattermostRoutes(stack.alerting) : [];
     const reload = [{ service: "alertmanager", onChange: "reload" as const }];
     const webhookFiles = new Map(
       routes.map((route): [string, FileSpec] => [
@@ -99,6 +102,7 @@ export const alertmanager = defineComponent({
             alerting: stack.alerting,
             alerts: stack.alerts,
             routes,
+            tree: buildRouteTree(stack.alerting, stack.hosts, delivering),
             templatesPath: stack.path(templatesFile),
             webhookFile: (name) => stack.path(webhookFile(name)),
           }),

@@ -233,6 +233,7 @@ function configFiles(
             renderGrafanaAlerting({
               alerting: stack.alerting,
               alerts: stack.alerts,
+              hosts: stack.hosts,
               prometheusUid: PROMETHEUS_DATASOURCE_UID,
               folderUid: GRAFANA_FOLDER,
               evaluationInterval: stack.global.evaluation_interval,

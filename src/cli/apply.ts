@@ -8,7 +8,14 @@ import { connectorFor } from "../fleet/connect.js";
 import { ensureControllerState } from "../fleet/controllerState.js";
 import { formatOutcomes } from "../fleet/formatOutcomes.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
-import { fleetOf, FLEET_FLAGS, FLEET_FLAGS_HELP, parallelOf, selectedHosts } from "./fleetArgs.js";
+import {
+  fleetOf,
+  FLEET_FLAGS,
+  sshConfigOf,
+  FLEET_FLAGS_HELP,
+  parallelOf,
+  selectedHosts,
+} from "./fleetArgs.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const applyCommand: Command = {
@@ -60,7 +67,11 @@ ${FLEET_FLAGS_HELP}
       fleet,
       hosts,
       parallel: parallelOf(args),
-      connect: connectorFor(fleet, { ...(root !== undefined ? { root } : {}), needsServices: true }),
+      connect: connectorFor(fleet, {
+        ...(root !== undefined ? { root } : {}),
+        needsServices: true,
+        ...sshConfigOf(args),
+      }),
       log: logEvent,
       readyTimeoutMs: waitMs,
       releaseBaseUrl:

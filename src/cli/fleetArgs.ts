@@ -10,12 +10,14 @@ export const FLEET_FLAGS = {
   host: { type: "string", multiple: true },
   parallel: { type: "string", default: "8" },
   state: { type: "string" },
+  "ssh-config": { type: "string" },
 } as const;
 
 export const FLEET_FLAGS_HELP = `      --host NAME     only this host of the inventory (repeatable; default: every host)
       --parallel N    work on at most N hosts at once (default 8)
       --state DIR     where the fleet's CA and generated passwords are kept
-                      (default $STACKMON_STATE, else ~/.local/state/stackmon)`;
+                      (default $STACKMON_STATE, else ~/.local/state/stackmon)
+      --ssh-config FILE  an OpenSSH client config instead of ~/.ssh/config (ssh -F)`;
 
 export function fleetOf(args: ParsedArgs): Fleet {
   return loadFleet(args.config, { stateDir: stringFlag(args, "state") ?? defaultStateDir() });
@@ -42,4 +44,10 @@ export function parallelOf(args: ParsedArgs): number {
     throw new UserError(`--parallel: "${text}" is not a number of hosts from 1 to 256`);
   }
   return parallel;
+}
+
+/** --ssh-config, else $STACKMON_SSH_CONFIG. */
+export function sshConfigOf(args: ParsedArgs): { sshConfig?: string } {
+  const file = stringFlag(args, "ssh-config") ?? process.env["STACKMON_SSH_CONFIG"];
+  return file ? { sshConfig: file } : {};
 }

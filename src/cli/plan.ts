@@ -9,7 +9,14 @@ import { readSecret } from "../lib/secrets.js";
 import { formatPlan } from "../plan/formatPlan.js";
 import { hasChanges, type Plan } from "../plan/plan.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
-import { fleetOf, FLEET_FLAGS, FLEET_FLAGS_HELP, parallelOf, selectedHosts } from "./fleetArgs.js";
+import {
+  fleetOf,
+  FLEET_FLAGS,
+  sshConfigOf,
+  FLEET_FLAGS_HELP,
+  parallelOf,
+  selectedHosts,
+} from "./fleetArgs.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const planCommand: Command = {
@@ -43,7 +50,11 @@ ${FLEET_FLAGS_HELP}
       fleet,
       hosts: selectedHosts(args, fleet),
       parallel: parallelOf(args),
-      connect: connectorFor(fleet, { ...(root !== undefined ? { root } : {}), needsServices: false }),
+      connect: connectorFor(fleet, {
+        ...(root !== undefined ? { root } : {}),
+        needsServices: false,
+        ...sshConfigOf(args),
+      }),
       readSecret: planSecretReader(fleet, (ref) => readSecret(ref)),
       log: logEvent,
     });

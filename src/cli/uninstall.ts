@@ -16,7 +16,7 @@ import { hasChanges, planChanges } from "../plan/plan.js";
 import type { DesiredState } from "../render/desiredState.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
-import { fleetOf, FLEET_FLAGS } from "./fleetArgs.js";
+import { fleetOf, FLEET_FLAGS, sshConfigOf } from "./fleetArgs.js";
 
 const NOTHING: DesiredState = {
   files: [],
@@ -58,6 +58,7 @@ ${CONFIG_FLAG_HELP}
       yes: { type: "boolean", default: false },
       host: { type: "string" },
       state: FLEET_FLAGS.state,
+      "ssh-config": FLEET_FLAGS["ssh-config"],
     });
     if (args.help) return printHelp(uninstallCommand);
     const fleet = fleetOf(args);
@@ -67,6 +68,7 @@ ${CONFIG_FLAG_HELP}
     const session = await connectorFor(fleet, {
       ...(root !== undefined ? { root } : {}),
       needsServices: false,
+      ...sshConfigOf(args),
     })(findHostOrFail(fleet, name));
     try {
       const { host } = session;

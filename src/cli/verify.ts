@@ -13,7 +13,14 @@ import { formatTable } from "../lib/textTable.js";
 import { HOST_TARGET, renderFleetHost } from "../stack.js";
 import { allPassed, formatChecks, type Check } from "../verify/verify.js";
 import { parseCommandArgs, stringFlag } from "./args.js";
-import { fleetOf, FLEET_FLAGS, FLEET_FLAGS_HELP, parallelOf, selectedHosts } from "./fleetArgs.js";
+import {
+  fleetOf,
+  FLEET_FLAGS,
+  sshConfigOf,
+  FLEET_FLAGS_HELP,
+  parallelOf,
+  selectedHosts,
+} from "./fleetArgs.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const verifyCommand: Command = {
@@ -52,7 +59,7 @@ ${FLEET_FLAGS_HELP}
       fleet,
       hosts: selectedHosts(args, fleet),
       parallel: parallelOf(args),
-      connect: connectorFor(fleet, { needsServices: false, asUser: true }),
+      connect: connectorFor(fleet, { needsServices: false, asUser: true, ...sshConfigOf(args) }),
       log: logEvent,
       waitMs,
       desiredFor: (name, host) =>

@@ -5,7 +5,9 @@ import { UserError } from "../config/configError.js";
 import { hostFor } from "../host/hostFor.js";
 import { localHost } from "../host/localHost.js";
 import type { HostConnector } from "./applyFleet.js";
+import { connectSshHost } from "../host/ssh/sshHost.js";
 import type { Fleet } from "./fleet.js";
+import type { SshDestination } from "./inventory.js";
 
 export interface ConnectOptions {
   /** Lay each host out under DIR (DIR/<host> with an inventory) instead of changing it. */
@@ -14,6 +16,16 @@ export interface ConnectOptions {
   readonly needsServices: boolean;
   /** This machine may be asked without root (verify of a stack `up` runs). */
   readonly asUser?: boolean;
+  /** An OpenSSH client config to use instead of ~/.ssh/config (ssh -F). */
+  readonly sshConfig?: string;
+}
+
+/** What ssh is given for an inventory destination: "[user@]host", or an ssh:// URI with a port. */
+export function sshDestination(destination: SshDestination): string {
+  const user = destination.user ? `${destination.user}@` : "";
+  if (destination.port === undefined) return `${user}${destination.host}`;
+  const host = destination.host.includes(":") ? `[${destination.host}]` : destination.host;
+  return `ssh://${user}${host}:${destination.port}`;
 }
 
 export function connectorFor(fleet: Fleet, options: ConnectOptions): HostConnector {
@@ -25,7 +37,16 @@ export function connectorFor(fleet: Fleet, options: ConnectOptions): HostConnect
           ? join(options.root, fleetHost.name)
           : options.root;
     if (root === undefined && fleetHost.connection.kind === "ssh") {
-      throw new UserError(`${fleetHost.name}: reaching hosts over ssh is not available in this build`);
+      const host = await connectSshHost({
+        name: fleetHost.name,
+        destination: sshDestination(fleetHost.connection.destination),
+        ...(options.sshConfig !== undefined ? { configFile: options.sshConfig } : {}),
+      });
+      if (options.needsServices && !host.services) {
+        await host.close();
+        throw new UserError(`${fleetHost.name} does not run systemd, so apply cannot manage its services`);
+      }
+      return { host, remote: true, close: () => host.close() };
     }
     const host = root === undefined && options.asUser ? await localHost() : await hostFor(root);
     if (options.needsServices && root === undefined && !host.services) {

@@ -29,28 +29,37 @@ function run(command: string, args: readonly string[], cwd: string): string {
   return result.stdout;
 }
 
+/**
+ * A scratch copy of the working tree with stackmon built by tsc (dist/), its node_modules a link
+ * to the checkout's: stackmon as an installation runs it. The caller removes the directory.
+ */
+export function buildStackmonCopy(): string {
+  const copy = mkdtempSync(join(tmpdir(), "stackmon-build-"));
+  for (const entry of [
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "tsconfig.build.json",
+    "README.md",
+    "install.sh",
+    "src",
+  ]) {
+    if (existsSync(join(REPO_ROOT, entry)))
+      cpSync(join(REPO_ROOT, entry), join(copy, entry), { recursive: true });
+  }
+  symlinkSync(join(REPO_ROOT, "node_modules"), join(copy, "node_modules"));
+  run(
+    process.execPath,
+    [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+    copy,
+  );
+  return copy;
+}
+
 /** `npm pack` of the working tree, built with tsc in a scratch copy; returns the .tgz path. */
 export function packStackmon(outDir: string): string {
-  const copy = mkdtempSync(join(tmpdir(), "stackmon-pack-"));
+  const copy = buildStackmonCopy();
   try {
-    for (const entry of [
-      "package.json",
-      "package-lock.json",
-      "tsconfig.json",
-      "tsconfig.build.json",
-      "README.md",
-      "install.sh",
-      "src",
-    ]) {
-      if (existsSync(join(REPO_ROOT, entry)))
-        cpSync(join(REPO_ROOT, entry), join(copy, entry), { recursive: true });
-    }
-    symlinkSync(join(REPO_ROOT, "node_modules"), join(copy, "node_modules"));
-    run(
-      process.execPath,
-      [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
-      copy,
-    );
     mkdirSync(outDir, { recursive: true });
     const name = run("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", outDir], copy)
       .trim()

@@ -152,6 +152,8 @@ export async function startMattermost(
     channels?: readonly (string | ChannelSpec)[];
     users?: readonly UserSpec[];
     settings?: Partial<ServerSettings>;
+    /** Where it listens (default 127.0.0.1); a port is picked. */
+    listenHost?: string;
   } = {},
 ): Promise<TestMattermost> {
   const hookChannel = options.hookChannel ?? "town-square";
@@ -191,8 +193,9 @@ export async function startMattermost(
       if (created.length > 0) for (const waiter of waiters) waiter();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listenHost = options.listenHost ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(0, listenHost, resolve));
+  const url = `http://${listenHost}:${(server.address() as AddressInfo).port}`;
   const hookOf = (id: string) => {
     const hook = state.hooks.get(id);
     if (!hook) throw new Error(`no hook ${id}`);

@@ -202,3 +202,33 @@ describe("inventory mistakes", () => {
     );
   });
 });
+
+describe("scrape timeouts", () => {
+  it("refuses a timeout longer than the interval, which Prometheus would refuse", () => {
+    assert.deepEqual(
+      problems(
+        "global: {scrape_interval: 5s, scrape_timeout: 10s}\nexporters:\n  node: {scrape_interval: 5s, scrape_timeout: 6s}\n",
+      ),
+      [
+        "stackmon.yml:1:47: global.scrape_timeout: is longer than scrape_interval (5s): Prometheus refuses that",
+      ],
+    );
+    assert.deepEqual(
+      problems(
+        "global: {scrape_interval: 30s}\nexporters:\n  node: {scrape_interval: 5s, scrape_timeout: 6s}\n",
+      ),
+      [
+        "stackmon.yml:3:47: exporters.node.scrape_timeout: is longer than the job's scrape interval (5s): Prometheus refuses that",
+      ],
+    );
+  });
+
+  it("leaves the timeout to Prometheus when unset, so a short interval needs no timeout", () => {
+    const mon1 = renderFleetHost(
+      load("global: {scrape_interval: 5s}\n"),
+      load("global: {scrape_interval: 5s}\n").hosts[0]?.name ?? "",
+      HOST_TARGET,
+    );
+    assert.doesNotMatch(file(mon1, "/etc/prometheus/prometheus.yml"), /scrape_timeout/);
+  });
+});

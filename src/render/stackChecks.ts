@@ -3,6 +3,7 @@ import type { Component, RenderTarget } from "../components/component.js";
 import { formatListen } from "../config/schemaParts.js";
 import type { ConfigIssue } from "../config/configError.js";
 import type { StackConfig } from "../config/stackConfig.js";
+import { parseDuration } from "../lib/duration.js";
 import { enabledComponents } from "./render.js";
 
 const SYSTEMD: RenderTarget = { root: "", platform: "systemd" };
@@ -37,6 +38,14 @@ export function checkStack(config: StackConfig, components: readonly Component[]
         });
       } else {
         jobOwners.set(job.jobName, component.id);
+      }
+      const timeout = job.scrapeTimeout === undefined ? undefined : parseDuration(job.scrapeTimeout);
+      const interval = job.scrapeInterval ?? config.global.scrape_interval;
+      if (timeout !== undefined && timeout > (parseDuration(interval) ?? Infinity)) {
+        issues.push({
+          path: [...component.configPath, "scrape_timeout"],
+          message: `is longer than the job's scrape interval (${interval}): Prometheus refuses that`,
+        });
       }
     }
   }

@@ -14,7 +14,7 @@ export function renderPrometheusConfig(
   const document = {
     global: {
       scrape_interval: global.scrape_interval,
-      scrape_timeout: global.scrape_timeout,
+      ...(global.scrape_timeout !== undefined ? { scrape_timeout: global.scrape_timeout } : {}),
       evaluation_interval: global.evaluation_interval,
       ...(Object.keys(global.external_labels).length > 0
         ? { external_labels: sortKeys(global.external_labels) }

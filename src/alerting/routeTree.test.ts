@@ -7,7 +7,7 @@ import { problemsOf } from "../../test/helpers/configProblems.js";
 import { maskedText } from "../render/fileContent.js";
 import { HOST_TARGET, parseFleet, renderFleetHost } from "../stack.js";
 import { alertingSettingsOf } from "./catalog.js";
-import { buildRouteTree, routeAlert, type RouteTree } from "./routeTree.js";
+import { buildRouteTree, routeAlert, type RouteNode, type RouteTree } from "./routeTree.js";
 
 const INVENTORY = `hosts:
   mon: { local: true, address: 10.0.0.1, roles: [server] }
@@ -212,11 +212,22 @@ describe("maintenance windows", () => {
   });
 
   it("never combines windows of different hosts", () => {
-    const catchAll = tree.routes.find(
-      (r) => r.receiver?.kind === "mattermost" && r.receiver.route.owner === undefined,
+    const combinations = (node?: RouteNode) =>
+      (node?.routes ?? []).map((r) => (r.muteTimeIntervals ?? []).join("+")).sort();
+    const database = tree.routes.find((r) => r.name === "database");
+    assert.deepEqual(combinations(database?.routes[0]), [
+      "db-patching",
+      "db1-backup",
+      "db1-backup+db-patching",
+    ]);
+  });
+
+  it("leaves out of the catch-all the windows an owner route takes entirely", () => {
+    const catchAll = tree.routes.find((r) => r.name === "catch-all");
+    assert.deepEqual(
+      (catchAll?.routes ?? []).map((r) => r.muteTimeIntervals),
+      [["web-deploys"]],
     );
-    const combinations = (catchAll?.routes ?? []).map((r) => (r.muteTimeIntervals ?? []).join("+")).sort();
-    assert.deepEqual(combinations, ["db-patching", "db1-backup", "db1-backup+db-patching", "web-deploys"]);
   });
 
   it("renders the windows as time intervals, a night split at midnight", () => {

@@ -12,6 +12,8 @@ import { mattermostRoutes, type MattermostRoute } from "./mattermost.js";
 import { ownerMattermostRoutes } from "./ownerRoutes.js";
 import {
   ANYTHING,
+  coversSelector,
+  describeSelector,
   intersectSelectors,
   resolveSelector,
   selectorMatchers,
@@ -26,6 +28,9 @@ export type Receiver =
 export const NOWHERE: Receiver = { kind: "nowhere" };
 
 export interface RouteNode {
+  /** For people (`stackmon alerts --routes`): the route's name and what it selects. */
+  readonly name?: string;
+  readonly selects?: string;
   readonly matchers: readonly LabelMatcher[];
   /** Absent: the parent's. */
   readonly receiver?: Receiver;
@@ -73,9 +78,14 @@ export function buildRouteTree(
     selector: resolveSelector(w, hosts),
   }));
   const overlapsExceeded: string[] = [];
+  /** Routes already tried, by severity: a window they take entirely cannot apply further down. */
+  const taken: { selector: Selector; severities: readonly Severity[] }[] = [];
   const leaf = (where: string, parent: Selector, receiver: Receiver, severity: Severity): RouteNode => {
+    const reachable = windows.filter(
+      (w) => !taken.some((t) => t.severities.includes(severity) && coversSelector(t.selector, w.selector)),
+    );
     const muted =
-      receiver.kind === "nowhere" ? { children: [], exceeded: false } : windowRoutes(parent, windows);
+      receiver.kind === "nowhere" ? { children: [], exceeded: false } : windowRoutes(parent, reachable);
     if (muted.exceeded) overlapsExceeded.push(where);
     return {
       matchers: [{ label: "severity", op: "=", value: severity }],
@@ -90,26 +100,29 @@ export function buildRouteTree(
     const selector = resolveSelector(owner, hosts);
     const destinations = owners.filter((r) => r.owner === owner.name);
     if (destinations.length === 0) return [];
-    return [
-      {
-        matchers: [
-          ...selectorMatchers(selector),
-          oneOf(
-            "severity",
-            destinations.map((d) => d.severity),
-          ),
-        ],
-        routes: destinations.map((route) =>
-          leaf(`${owner.name} ${route.severity}`, selector, { kind: "mattermost", route }, route.severity),
+    const node: RouteNode = {
+      name: owner.name,
+      selects: describeSelector(selector),
+      matchers: [
+        ...selectorMatchers(selector),
+        oneOf(
+          "severity",
+          destinations.map((d) => d.severity),
         ),
-      },
-    ];
+      ],
+      routes: destinations.map((route) =>
+        leaf(`${owner.name} ${route.severity}`, selector, { kind: "mattermost", route }, route.severity),
+      ),
+    };
+    taken.push({ selector, severities: destinations.map((d) => d.severity) });
+    return [node];
   });
 
   const catchAll = delivering ? mattermostRoutes(alerting) : [];
   const severityNodes = SEVERITIES.map((severity) => {
     const route = catchAll.find((r) => r.severity === severity);
-    return leaf(severity, ANYTHING, route ? { kind: "mattermost", route } : NOWHERE, severity);
+    const node = leaf(severity, ANYTHING, route ? { kind: "mattermost", route } : NOWHERE, severity);
+    return { ...node, name: "catch-all", selects: "everything else" };
   });
 
   return {
@@ -121,7 +134,13 @@ export function buildRouteTree(
     routes: [
       // Always firing, so its absence means the pipeline is broken; it is checked by `verify`
       // in Alertmanager itself rather than posted to chat every few hours.
-      { matchers: [{ label: "alertname", op: "=", value: "Watchdog" }], receiver: NOWHERE, routes: [] },
+      {
+        name: "Watchdog",
+        selects: "alert Watchdog",
+        matchers: [{ label: "alertname", op: "=", value: "Watchdog" }],
+        receiver: NOWHERE,
+        routes: [],
+      },
       ...ownerNodes,
       ...severityNodes,
     ],

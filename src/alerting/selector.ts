@@ -107,6 +107,21 @@ export function intersectSelectors(a: Selector, b: Selector): Selector | undefin
   };
 }
 
+/**
+ * Whether `wide` selects every alert `narrow` selects, as far as can be told without labels:
+ * each of its sets holds the other's, and it has no raw matchers of its own.
+ */
+export function coversSelector(wide: Selector, narrow: Selector): boolean {
+  const holds = (w?: ReadonlySet<string>, n?: ReadonlySet<string>) =>
+    w === undefined || (n !== undefined && [...n].every((item) => w.has(item)));
+  return (
+    wide.matchers.length === 0 &&
+    holds(wide.hosts, narrow.hosts) &&
+    holds(wide.components, narrow.components) &&
+    holds(wide.alerts, narrow.alerts)
+  );
+}
+
 /** Alertmanager matchers for the selector, in a stable order. */
 export function selectorMatchers(selector: Selector): LabelMatcher[] {
   return [

@@ -4,35 +4,64 @@ import { thresholdText } from "../alerting/thresholdText.js";
 import type { ResolvedAlert } from "../alerting/alertRule.js";
 import { components } from "../components/registry.js";
 import { formatTable } from "../lib/textTable.js";
+import {
+  formatMaintenance,
+  formatRoutes,
+  maintenanceRows,
+  routeRows,
+  whoGetsWhat,
+} from "../alerting/routesReport.js";
+import { buildRouteTree } from "../alerting/routeTree.js";
+import { hostsOfConfig } from "../alerting/selector.js";
+import type { Fleet } from "../fleet/fleet.js";
 import { loadStackConfig } from "../stack.js";
 import { parseCommandArgs } from "./args.js";
+import { fleetOf, FLEET_FLAGS } from "./fleetArgs.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const alertsCommand: Command = {
   name: "alerts",
   summary: "list every alert: component, severity, threshold, for, and whether it is on",
-  help: `Usage: stackmon alerts [-c FILE] [--json]
+  help: `Usage: stackmon alerts [-c FILE] [--routes] [--json]
 
 Lists the alert catalog as this configuration has it: each alert's name, component, severity,
-threshold and \`for\`, and whether it is on. An alert is off when its component is not enabled or
-alerting.rules.<name>.enabled is false. Tune one in stackmon.yml, e.g.
+threshold and \`for\`, and whether it is on, then the maintenance windows. An alert is off when
+its component is not enabled or alerting.rules.<name>.enabled is false. Tune one in stackmon.yml, e.g.
   alerting:
     rules:
       NodeFilesystemAlmostOutOfSpace: {warning: {threshold: 10}, critical: {threshold: 5}}
       NodeCpuHighUtilization: {threshold: 95, for: 30m}
 
+With --routes: who gets what. The routes in the order they are tried (alerting.routes, then the
+catch-all alerting.mattermost), each severity's channel and the windows that mute it; then every
+host's alerts by component and severity, as the route tree sends them.
+
 ${CONFIG_FLAG_HELP}
-      --json            the catalog as JSON`,
+      --routes          who gets which alert, instead of the catalog
+      --json            as JSON`,
   run: (argv) => {
-    const args = parseCommandArgs(argv, { json: { type: "boolean", default: false } });
+    const args = parseCommandArgs(argv, {
+      json: { type: "boolean", default: false },
+      routes: { type: "boolean", default: false },
+      state: FLEET_FLAGS.state,
+    });
     if (args.help) return Promise.resolve(printHelp(alertsCommand));
+    const json = args.values["json"] === true;
+    if (args.values["routes"] === true) {
+      const report = routesReportOf(fleetOf(args));
+      console.log(json ? JSON.stringify(report, null, 2) : formatRoutes(report.routes, report.hosts));
+      return Promise.resolve(EXIT.ok);
+    }
     const config = loadStackConfig(args.config);
     const alerts = resolveAlerts(components, config);
-    const engine = alertingSettingsOf(config).engine;
-    if (args.values["json"] === true) {
-      console.log(JSON.stringify({ engine, alerts: alerts.map(alertJson) }, null, 2));
+    const alerting = alertingSettingsOf(config);
+    const maintenance = maintenanceRows(alerting, hostsOfConfig(config));
+    if (json) {
+      console.log(
+        JSON.stringify({ engine: alerting.engine, alerts: alerts.map(alertJson), maintenance }, null, 2),
+      );
     } else {
-      console.log(formatAlerts(alerts, engine));
+      console.log(`${formatAlerts(alerts, alerting.engine)}\n\n${formatMaintenance(maintenance)}`);
     }
     return Promise.resolve(EXIT.ok);
   },
@@ -66,4 +95,22 @@ export function formatAlerts(alerts: readonly ResolvedAlert[], engine: string): 
     "",
     `${on} of ${alerts.length} alerts on, evaluated by ${engine === "grafana" ? "Grafana" : "Prometheus and delivered by Alertmanager"}.`,
   ].join("\n");
+}
+
+/** The route table and every host's alerts through it; the tree is the fleet's (alerting is shared). */
+function routesReportOf(fleet: Fleet) {
+  const [first] = fleet.hosts;
+  if (!first) return { routes: [], hosts: [] };
+  const alerting = alertingSettingsOf(first.config);
+  const tree = buildRouteTree(alerting, fleet.hosts);
+  return {
+    routes: routeRows(tree),
+    hosts: whoGetsWhat(
+      tree,
+      fleet.hosts.map((host) => ({
+        host: host.name,
+        alerts: resolveAlerts(components, host.config).filter((a) => a.enabled),
+      })),
+    ),
+  };
 }

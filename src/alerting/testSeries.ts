@@ -2,6 +2,12 @@
 // series, held past the rule's `for`, fires it".
 import type { AlertTestCase, AlertTestInput, TestSeries } from "./alertRule.js";
 
+/** A test series selector: `metric{name="value",...}` with the labels in the order given. */
+export function seriesOf(metric: string, labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(labels).map(([name, value]) => `${name}="${value}"`);
+  return `${metric}{${pairs.join(",")}}`;
+}
+
 /** Minutes of samples: the rule's `for`, plus room for rate windows before and a margin after. */
 export function sampleMinutes(input: AlertTestInput, lookback = 15): number {
   return input.forMinutes + lookback + 10;

@@ -64,17 +64,16 @@ export async function installReleases(
     if (!first) continue;
     const asset = fillRelease(first.release.asset, first.release, arch);
     options.log("downloading release", { url });
-    const sums = (await download(releaseUrl(first.release, "sha256sums.txt", options.baseUrl))).toString(
-      "utf8",
-    );
+    const sumsFile = fillRelease(first.release.checksums ?? "sha256sums.txt", first.release, arch);
+    const sums = (await download(releaseUrl(first.release, sumsFile, options.baseUrl))).toString("utf8");
     const expected = expectedSha256(sums, asset);
     if (!expected)
-      throw new UserError(`${asset} is not listed in the release's sha256sums.txt; nothing installed`);
+      throw new UserError(`${asset} is not listed in the release's ${sumsFile}; nothing installed`);
     const tarball = await download(url);
     const actual = createHash("sha256").update(tarball).digest("hex");
     if (actual !== expected) {
       throw new UserError(
-        `${asset} does not match its sha256sums.txt (expected ${expected}, got ${actual}); nothing installed`,
+        `${asset} does not match its ${sumsFile} (expected ${expected}, got ${actual}); nothing installed`,
       );
     }
     const files = readTarGz(tarball);

@@ -92,6 +92,11 @@ export interface ComponentOutput {
 export interface RolePlacement {
   readonly role: Role;
   readonly elsewhere: "never" | "when-set-on-host";
+  /**
+   * The servers reach it over the network (they write to it, Grafana reads it, Prometheus scrapes
+   * it): on its hosts it listens on the host's address with TLS and basic auth, like an exporter.
+   */
+  readonly exposed?: boolean;
 }
 
 export interface ComponentDefinition<S extends { readonly enabled: boolean }> {

@@ -9,6 +9,7 @@ import { mysql } from "./mysql/index.js";
 import { node } from "./node/index.js";
 import { pm2 } from "./pm2/index.js";
 import { prometheus } from "./prometheus/index.js";
+import { storage } from "./storage/index.js";
 
 // prettier-ignore
 export const components: readonly Component[] = [
@@ -20,4 +21,5 @@ export const components: readonly Component[] = [
   duplicati,
   pm2,
   grafana,
+  storage,
 ];

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { PROMETHEUS_DATASOURCE_UID } from "../components/shared/grafanaDatasources.js";
+import {
+  PROMETHEUS_DATASOURCE_UID,
+  STORAGE_DATASOURCE_UID,
+} from "../components/shared/grafanaDatasources.js";
 import {
   EVERY_CASE,
   EVERY_COMPONENT_CONFIG,
@@ -53,6 +56,7 @@ describe("stackmon dashboards", () => {
         "stackmon-overview",
         "stackmon-pm2",
         "stackmon-prometheus",
+        "stackmon-storage",
         "stackmon-websites",
       ],
     );
@@ -84,39 +88,52 @@ describe("stackmon dashboards", () => {
     }
   });
 
-  it("as Grafana's files hold them, use the uid of the Prometheus datasource Grafana is provisioned with", () => {
-    const state = renderStack(parseStackConfig(EVERY_COMPONENT_CONFIG, "stackmon.yml", {}), SYSTEMD_HOST);
-    const text = (path: string) => maskedText(state.files.find((f) => f.path === path)?.content ?? "");
-    const provisioned = parse(text("/etc/grafana/provisioning/datasources/stackmon.yaml")) as {
-      datasources: { type: string; uid: string }[];
-    };
-    const prometheus = provisioned.datasources.find((d) => d.type === "prometheus");
-    assert.equal(prometheus?.uid, PROMETHEUS_DATASOURCE_UID);
-    const files = state.files.filter((f) => f.path.startsWith("/etc/grafana/dashboards/stackmon/"));
-    assert.equal(files.length, dashboardsOf(EVERY_COMPONENT_CONFIG).length, "every dashboard is written");
-    for (const file of files) {
-      const json = maskedText(file.content);
-      const variable = parseDashboard({
-        uid: "",
-        title: "",
-        json: JSON.parse(json) as Record<string, unknown>,
-      }).templating.list.find((v) => v.name === "datasource");
-      assert.equal(
-        variable?.current?.value,
-        prometheus?.uid,
-        `${file.path}: $datasource defaults to the provisioned uid`,
-      );
-      // Besides the dashboard's own uid, every uid in it is a datasource reference.
-      const own = file.path.replace(/^.*\/(.*)\.json$/, "$1");
-      const uids = new Set([...json.matchAll(/"uid":\s*"([^"]*)"/g)].map((m) => m[1]));
-      uids.delete(own);
+  for (const [what, config, defaultUid] of [
+    [
+      "without long-term storage",
+      EVERY_COMPONENT_CONFIG.replace("storage: {enabled: true}\n", ""),
+      PROMETHEUS_DATASOURCE_UID,
+    ],
+    ["with long-term storage", EVERY_COMPONENT_CONFIG, STORAGE_DATASOURCE_UID],
+  ] as const) {
+    it(`as Grafana's files hold them ${what}, default to the datasource Grafana is provisioned with as its default`, () => {
+      const state = renderStack(parseStackConfig(config, "stackmon.yml", {}), SYSTEMD_HOST);
+      const text = (path: string) => maskedText(state.files.find((f) => f.path === path)?.content ?? "");
+      const provisioned = parse(text("/etc/grafana/provisioning/datasources/stackmon.yaml")) as {
+        datasources: { type: string; uid: string; isDefault: boolean }[];
+      };
+      const defaults = provisioned.datasources.filter((d) => d.isDefault);
       assert.deepEqual(
-        [...uids],
-        ["${datasource}"],
-        `${file.path} refers to datasources by $datasource only`,
+        defaults.map((d) => [d.type, d.uid]),
+        [["prometheus", defaultUid]],
+        "one default, PromQL",
       );
-    }
-  });
+      const files = state.files.filter((f) => f.path.startsWith("/etc/grafana/dashboards/stackmon/"));
+      assert.equal(files.length, dashboardsOf(config).length, "every dashboard is written");
+      for (const file of files) {
+        const json = maskedText(file.content);
+        const variable = parseDashboard({
+          uid: "",
+          title: "",
+          json: JSON.parse(json) as Record<string, unknown>,
+        }).templating.list.find((v) => v.name === "datasource");
+        assert.equal(
+          variable?.current?.value,
+          defaultUid,
+          `${file.path}: $datasource defaults to ${defaultUid}`,
+        );
+        // Besides the dashboard's own uid, every uid in it is a datasource reference.
+        const own = file.path.replace(/^.*\/(.*)\.json$/, "$1");
+        const uids = new Set([...json.matchAll(/"uid":\s*"([^"]*)"/g)].map((m) => m[1]));
+        uids.delete(own);
+        assert.deepEqual(
+          [...uids],
+          ["${datasource}"],
+          `${file.path} refers to datasources by $datasource only`,
+        );
+      }
+    });
+  }
 
   it("lay panels out on the grid without overlaps, health stats above trends, ids in order", () => {
     for (const spec of dashboardsOf(EVERY_COMPONENT_CONFIG)) {

@@ -3,7 +3,10 @@
 // provisioned dashboards show "No data" (import placeholders, unknown variables, a wrong uid).
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import type { DashboardSpec } from "../components/component.js";
-import { PROMETHEUS_DATASOURCE_UID } from "../components/shared/grafanaDatasources.js";
+import {
+  PROMETHEUS_DATASOURCE_UID,
+  STORAGE_DATASOURCE_UID,
+} from "../components/shared/grafanaDatasources.js";
 import { STACKMON_TAG } from "./dashboard.js";
 import { DashboardSchema, type Dashboard, type DashboardPanel } from "./schema.js";
 import { selectorsOf, variablesIn, type Selector } from "./promql.js";
@@ -23,6 +26,7 @@ const DATASOURCE_REFS = new Set([
   `$${DATASOURCE_VARIABLE}`,
   `\${${DATASOURCE_VARIABLE}}`,
   PROMETHEUS_DATASOURCE_UID,
+  STORAGE_DATASOURCE_UID,
 ]);
 
 function datasourceProblem(where: string, ref: { type?: string; uid?: string } | undefined): string[] {
@@ -97,9 +101,12 @@ function variableProblems(dashboard: Dashboard): string[] {
   const datasource = dashboard.templating.list.find((v) => v.name === DATASOURCE_VARIABLE);
   if (datasource?.type !== "datasource" || datasource.query !== "prometheus")
     problems.push(`no Prometheus datasource variable named ${DATASOURCE_VARIABLE}`);
-  else if (datasource.current?.value !== PROMETHEUS_DATASOURCE_UID)
+  else if (
+    datasource.current?.value !== PROMETHEUS_DATASOURCE_UID &&
+    datasource.current?.value !== STORAGE_DATASOURCE_UID
+  )
     problems.push(
-      `the datasource variable defaults to ${String(datasource.current?.value)}, not ${PROMETHEUS_DATASOURCE_UID}`,
+      `the datasource variable defaults to ${String(datasource.current?.value)}, not ${PROMETHEUS_DATASOURCE_UID} or ${STORAGE_DATASOURCE_UID}`,
     );
   const names = dashboard.templating.list.map((v) => v.name);
   for (const variable of dashboard.templating.list) {

@@ -23,6 +23,24 @@ export function datasourceVariable(): DatasourceVariableBuilder {
 }
 
 /**
+ * A stack dashboard whose datasource picker starts at `uid`: Grafana's default datasource, the
+ * long-term storage when the stack has one. Panels follow the picker, so they read from it.
+ */
+export function withDatasourceDefault(
+  json: Readonly<Record<string, unknown>>,
+  uid: string,
+): Readonly<Record<string, unknown>> {
+  const templating = json["templating"] as { list?: readonly Record<string, unknown>[] } | undefined;
+  if (!templating?.list) return json;
+  const list = templating.list.map((variable) =>
+    variable["name"] === DATASOURCE_VARIABLE && variable["type"] === "datasource"
+      ? { ...variable, current: { selected: true, text: uid, value: uid } }
+      : variable,
+  );
+  return { ...json, templating: { ...templating, list } };
+}
+
+/**
  * A multi-select of one label's values among a selector's series, "All" by default. "All" is `.+`
  * rather than the list of values, so a series that appears later is not left out.
  */

@@ -55,7 +55,8 @@ export interface HostPlacement {
 /**
  * Which components run on a host: those without a role run everywhere (their `enabled` decides);
  * a role's components run on hosts with that role, and elsewhere only when the host's own entry
- * asks for them (a blackbox exporter probing from inside a network).
+ * asks for them (a blackbox exporter probing from inside a network). The servers reach the
+ * exporters and the role components that say so over the network.
  */
 export function placeComponents(
   components: readonly Component[],
@@ -74,6 +75,7 @@ export function placeComponents(
     }
     if (hasRole(host, placement.role)) {
       placed.push(component);
+      if (placement.exposed === true) exposed.push(component);
       continue;
     }
     if (getPath(own, component.configPath) === undefined) continue;
@@ -129,8 +131,18 @@ export function mergedDocument(
   let document = deepMerge(shared, own) as Raw;
   document = setPath(document, ["global", "hostname"], host.name);
   for (const component of components) {
-    if (placed.includes(component)) continue;
     const settings = getPath(document, component.configPath);
+    if (placed.includes(component)) {
+      // A host with a role runs that role's components unless the file turns one off.
+      const byRole = component.placement && hasRole(host, component.placement.role);
+      if (byRole && (!isRecord(settings) || settings["enabled"] === undefined)) {
+        document = setPath(document, [...component.configPath], {
+          ...(isRecord(settings) ? settings : {}),
+          enabled: true,
+        });
+      }
+      continue;
+    }
     document = setPath(document, [...component.configPath], {
       ...(isRecord(settings) ? settings : {}),
       enabled: false,

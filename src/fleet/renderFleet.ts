@@ -6,6 +6,7 @@ import type { Component, RenderTarget } from "../components/component.js";
 import type {
   DesiredState,
   DirectorySpec,
+  Endpoint,
   FileSpec,
   ScrapeJob,
   SecretRef,
@@ -59,6 +60,19 @@ function fleetExtension(
       );
       return [...local, ...remote];
     },
+    endpoints: (own) => {
+      // What this host's exposed components offer is reached at its address, like everyone's.
+      const exposedUrls = new Set(exposedEndpointsOf(host, target, components).map((e) => e.url));
+      const local = own.filter((endpoint) => !exposedUrls.has(endpoint.url));
+      if (!hasRole(host, "server")) return local;
+      const remote = fleet.hosts.flatMap((other) =>
+        exposedEndpointsOf(other, target, components).map((endpoint) => ({
+          ...endpoint,
+          url: retargetUrl(endpoint.url, other.address),
+        })),
+      );
+      return [...local, ...remote];
+    },
     finish: (state) => {
       const certificates = certificateFiles(host, state.services, paths, secret);
       const generated = new Set([paths.scrapePassword(host.name)]);
@@ -91,6 +105,23 @@ function exposedJobsOf(host: FleetHost, target: RenderTarget, components: readon
   return enabledComponents(components, host.config, target)
     .filter(({ component }) => host.exposed.includes(component.id))
     .flatMap(({ contribution }) => contribution.scrapeJobs);
+}
+
+/** The endpoints of a host's components that the servers reach over the network (its storage). */
+function exposedEndpointsOf(
+  host: FleetHost,
+  target: RenderTarget,
+  components: readonly Component[],
+): Endpoint[] {
+  return enabledComponents(components, host.config, target)
+    .filter(({ component }) => host.exposed.includes(component.id))
+    .flatMap(({ contribution }) => contribution.endpoints);
+}
+
+/** An endpoint's URL at the host's address, as its scrape job's target is. */
+function retargetUrl(url: string, address: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${retarget(parsed.host, address)}${parsed.pathname === "/" ? "" : parsed.pathname}`;
 }
 
 /**

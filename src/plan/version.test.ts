@@ -31,4 +31,15 @@ describe("package versions", () => {
     assert.equal(versionFromOutput("prometheus, version 2.42.0+ds (branch: debian/sid)"), "2.42.0");
     assert.equal(versionFromOutput("no version here"), undefined);
   });
+
+  it("reads the build tag a VictoriaMetrics release prints (lib/buildinfo: app-date-time-tags-vX.Y.Z-n-ghash)", () => {
+    assert.equal(
+      versionFromOutput("victoria-metrics-20230812-121414-tags-v1.79.14-0-gd6a3ae1a0a\n"),
+      "1.79.14",
+    );
+    assert.equal(
+      versionFromOutput("victoria-metrics-20230812-121414-heads-lts-1.79-0-gd6a3ae1a0a"),
+      undefined,
+    );
+  });
 });

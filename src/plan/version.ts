@@ -22,7 +22,13 @@ export function satisfiesMinimum(version: string, minimum: string | undefined): 
   return minimum === undefined || compareVersions(version, minimum) >= 0;
 }
 
-/** The version a Prometheus-style binary prints for --version ("node_exporter, version 1.8.2 ..."). */
+/**
+ * The version a binary prints for --version: Prometheus-style ("node_exporter, version 1.8.2 ...")
+ * or VictoriaMetrics' build tag ("victoria-metrics-20230812-121414-tags-v1.79.14-0-gd6a3ae1").
+ */
 export function versionFromOutput(output: string): string | undefined {
-  return /\bversion\s+v?(\d+\.\d+(?:\.\d+)?)/i.exec(output)?.[1];
+  return (
+    /\bversion\s+v?(\d+\.\d+(?:\.\d+)?)/i.exec(output)?.[1] ??
+    /-tags-v(\d+\.\d+\.\d+)(?:-|$)/m.exec(output)?.[1]
+  );
 }

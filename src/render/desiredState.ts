@@ -8,12 +8,13 @@ export type SecretRef =
   | { readonly kind: "env"; readonly name: string; readonly configKey: string };
 
 /**
- * Where a secret goes into a file: as it is, or as a bcrypt hash (exporter web-config users).
+ * Where a secret goes into a file: as it is, as a bcrypt hash (exporter web-config users), or as
+ * a double-quoted value of an environment file (systemd's EnvironmentFile= syntax).
  * A bcrypt part is compared with bcrypt, not byte for byte, so re-apply stays a no-op.
  */
 export interface SecretUse {
   readonly secret: SecretRef;
-  readonly as: "raw" | "bcrypt";
+  readonly as: "raw" | "bcrypt" | "env-quoted";
   /**
    * For a secret stackmon generated itself (random, high entropy): a bcrypt cost of 4 loses
    * nothing against guessing and makes every comparison (plan, each scrape) 64 times cheaper.
@@ -94,6 +95,11 @@ export interface ReleaseSpec {
   readonly asset: string;
   /** Path of the binary inside the tarball, same placeholders. */
   readonly member: string;
+  /**
+   * The release's list of sha256 sums ("<hex>  <asset>" lines), same placeholders; the
+   * Prometheus projects publish one sha256sums.txt (the default), others one per asset.
+   */
+  readonly checksums?: string;
   readonly installPath: string;
 }
 

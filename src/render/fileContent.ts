@@ -1,5 +1,6 @@
 // Turning FileContent into text: with secrets resolved (apply, up) or masked (render, plan).
 import bcrypt from "bcryptjs";
+import { UserError } from "../config/configError.js";
 import type { FileContent, SecretRef, SecretUse } from "./desiredState.js";
 
 /** Reads a secret's value; throws a UserError naming the file/variable and config key when it cannot. */
@@ -32,6 +33,7 @@ export function resolvedText(content: FileContent, readSecret: SecretReader, pre
       if (typeof part === "string") return part;
       const value = readSecret(part.secret);
       if (part.as === "raw") return value;
+      if (part.as === "env-quoted") return envQuoted(value, part.secret);
       return reuseOrHash(value, previousHashes[bcryptIndex++], part.generated ? 4 : 10);
     })
     .join("");
@@ -42,6 +44,17 @@ function reuseOrHash(value: string, previous: string | undefined, cost: number):
   const previousCost = Number(previous?.slice(4, 6));
   if (previous !== undefined && previousCost === cost && bcrypt.compareSync(value, previous)) return previous;
   return bcrypt.hashSync(value, cost);
+}
+
+/**
+ * A value as systemd's EnvironmentFile= reads it back unchanged: in double quotes, with the four
+ * characters it unescapes there (" \\ ` $) escaped. A line break would end the value: refused.
+ */
+export function envQuoted(value: string, secret: SecretRef): string {
+  if (/[\r\n\0]/.test(value)) {
+    throw new UserError(`${describeSecret(secret)}: a line break or NUL cannot be part of this secret`);
+  }
+  return `"${value.replace(/["\\`$]/g, (c) => `\\${c}`)}"`;
 }
 
 export function secretsOf(content: FileContent): readonly SecretUse[] {

@@ -11,6 +11,7 @@ import { settingsOf, type StackConfig } from "../config/stackConfig.js";
 import type {
   DesiredState,
   DirectorySpec,
+  Endpoint,
   FileSpec,
   PackageSpec,
   ScrapeJob,
@@ -78,6 +79,8 @@ export interface RenderExtension {
   /** Every host of the fleet, for routing alerts by host and host group. */
   readonly hosts?: readonly LabelledHost[];
   readonly scrapeJobs?: (own: readonly ScrapeJob[]) => readonly ScrapeJob[];
+  /** The endpoints its services use, its own and other hosts' (a storage host's). */
+  readonly endpoints?: (own: readonly Endpoint[]) => readonly Endpoint[];
   readonly finish?: (state: DesiredState) => DesiredState;
 }
 
@@ -93,7 +96,10 @@ export function render(
   const scrapeJobs = extension.scrapeJobs
     ? [...extension.scrapeJobs(own.scrapeJobs)].sort((a, b) => a.jobName.localeCompare(b.jobName))
     : own.scrapeJobs;
-  const stack = withDashboards({ ...own, scrapeJobs }, enabled);
+  const endpoints = extension.endpoints
+    ? [...extension.endpoints(own.endpoints)].sort((a, b) => a.role.localeCompare(b.role))
+    : own.endpoints;
+  const stack = withDashboards({ ...own, scrapeJobs, endpoints }, enabled);
   const outputs = enabled.map(({ component, settings }) => component.render(settings, stack));
   const services = outputs.flatMap((o) => (o.service ? [o.service] : []));
   const unitFiles =

@@ -22,6 +22,7 @@ exporters:
     token_file: /etc/stackmon/duplicati.token
     backups: [{name: nightly-home, max_age: 26h}]
     server: {url: "http://127.0.0.1:8200", password_file: /etc/stackmon/duplicati.password}
+storage: {enabled: true}
 `;
 
 export const GRAFANA_ALERTING_CONFIG = `${EVERY_COMPONENT_CONFIG}alerting: {engine: grafana}\n`;

@@ -23,6 +23,7 @@ exporters:
   pm2: {enabled: true, user: deploy}
   duplicati: {enabled: true, token_env: DUPLICATI_TOKEN}
   blackbox: {targets: [{url: "https://shop.example.com", name: shop}]}
+storage: {enabled: true}
 `;
 
 describe("the alert catalog under promtool", () => {

@@ -23,6 +23,7 @@ import {
   ALERTMANAGER_DATASOURCE_UID,
   GRAFANA_FOLDER,
   PROMETHEUS_DATASOURCE_UID,
+  STORAGE_DATASOURCE_UID,
 } from "../shared/grafanaDatasources.js";
 import { hardening } from "../shared/hardening.js";
 import {
@@ -31,6 +32,7 @@ import {
   loadDashboards,
   type LoadedDashboards,
 } from "./dashboardSources.js";
+import { withDatasourceDefault } from "../../dashboards/variables.js";
 import { renderGrafanaIni } from "./grafanaIni.js";
 import { GRAFANA_HOME, grafanaBinary, grafanaRepository } from "./grafanaPackage.js";
 import {
@@ -322,14 +324,19 @@ function datasourceFor(
   const job = scrapeJobFor(stack, endpoint);
   const insecure = job?.tlsConfig?.["insecure_skip_verify"] === true;
   const jsonData = { ...base.jsonData, ...(insecure ? { tlsSkipVerify: true } : {}) };
-  if (!job?.basicAuth) return { datasource: { ...base, url: endpoint.url, jsonData } };
+  // Another host of the fleet: its certificate is checked against the fleet's CA, as Prometheus does.
+  const trust = job?.trust
+    ? { caFile: stack.path(job.trust.caFile), serverName: job.trust.serverName }
+    : undefined;
+  if (!job?.basicAuth)
+    return { datasource: { ...base, url: endpoint.url, jsonData, ...(trust ? { trust } : {}) } };
   const copy = `${SECRETS_DIR}/${endpoint.role}.password`;
   const credentials: DatasourceCredentials = {
     username: job.basicAuth.username,
     passwordFile: stack.path(copy),
   };
   return {
-    datasource: { ...base, url: endpoint.url, jsonData, basicAuth: credentials },
+    datasource: { ...base, url: endpoint.url, jsonData, basicAuth: credentials, ...(trust ? { trust } : {}) },
     copyStep: copiedPasswordStep(
       `grafana-credentials-${endpoint.role}`,
       `the password its ${base.name} datasource logs in with`,
@@ -344,6 +351,9 @@ function provisionedDatasources(stack: StackContext): DatasourcePlan[] {
   const byRole = (role: string) => stack.endpoints.find((e) => e.role === role);
   const prometheus = byRole("prometheus");
   const alertmanager = byRole("alertmanager");
+  const storage = byRole("storage");
+  // $__rate_interval is built from timeInterval; without it Grafana assumes 15s.
+  const promql = { httpMethod: "POST", timeInterval: stack.global.scrape_interval };
   return [
     ...(prometheus
       ? [
@@ -351,9 +361,20 @@ function provisionedDatasources(stack: StackContext): DatasourcePlan[] {
             name: "Prometheus",
             type: "prometheus",
             uid: PROMETHEUS_DATASOURCE_UID,
+            // With long-term storage, dashboards read history from it; Prometheus keeps its days.
+            isDefault: storage === undefined,
+            jsonData: promql,
+          }),
+        ]
+      : []),
+    ...(storage
+      ? [
+          datasourceFor(stack, storage, {
+            name: "Long-term storage",
+            type: "prometheus",
+            uid: STORAGE_DATASOURCE_UID,
             isDefault: true,
-            // $__rate_interval is built from timeInterval; without it Grafana assumes 15s.
-            jsonData: { httpMethod: "POST", timeInterval: stack.global.scrape_interval },
+            jsonData: promql,
           }),
         ]
       : []),
@@ -395,10 +416,12 @@ function dashboardsOf(
         { hint: `to replace that dashboard, use grafana.dashboards.${dashboard.uid}.file` },
       );
   }
+  const storage = stack.endpoints.some((e) => e.role === "storage");
   const own = stack.dashboards.flatMap((d) => {
     const override = overrides[d.uid];
     if (override?.enabled === false) return [];
-    return [{ uid: d.uid, json: override?.dashboard?.json ?? d.json }];
+    if (override?.dashboard) return [{ uid: d.uid, json: override.dashboard.json }];
+    return [{ uid: d.uid, json: storage ? withDatasourceDefault(d.json, STORAGE_DATASOURCE_UID) : d.json }];
   });
   return [...own, ...extra.map((d) => ({ uid: d.uid, json: d.json }))].sort((a, b) =>
     a.uid.localeCompare(b.uid),

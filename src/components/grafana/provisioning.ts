@@ -21,6 +21,8 @@ export interface ProvisionedDatasource {
   readonly isDefault: boolean;
   readonly jsonData: Readonly<Record<string, string | boolean>>;
   readonly basicAuth?: DatasourceCredentials;
+  /** The certificate authority its certificate is checked against, and the name it must carry. */
+  readonly trust?: { readonly caFile: string; readonly serverName: string };
 }
 
 /**
@@ -41,8 +43,18 @@ function datasourceEntry(ds: ProvisionedDatasource): Record<string, unknown> {
     isDefault: ds.isDefault,
     editable: false,
     ...(ds.basicAuth ? { basicAuth: true, basicAuthUser: literal(ds.basicAuth.username) } : {}),
-    jsonData: ds.jsonData,
-    ...(ds.basicAuth ? { secureJsonData: { basicAuthPassword: fromFile(ds.basicAuth.passwordFile) } } : {}),
+    jsonData: {
+      ...ds.jsonData,
+      ...(ds.trust ? { tlsAuthWithCACert: true, serverName: literal(ds.trust.serverName) } : {}),
+    },
+    ...(ds.basicAuth || ds.trust
+      ? {
+          secureJsonData: {
+            ...(ds.basicAuth ? { basicAuthPassword: fromFile(ds.basicAuth.passwordFile) } : {}),
+            ...(ds.trust ? { tlsCACert: fromFile(ds.trust.caFile) } : {}),
+          },
+        }
+      : {}),
   };
 }
 

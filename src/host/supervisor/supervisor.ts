@@ -237,7 +237,10 @@ export function parseEnvFile(text: string): Record<string, string> {
   for (const line of text.split("\n")) {
     const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
     if (!match?.[1]) continue;
-    env[match[1]] = (match[2] ?? "").replace(/^"(.*)"$/, "$1");
+    const value = match[2] ?? "";
+    const quoted = /^"(.*)"$/.exec(value);
+    // Inside double quotes systemd unescapes \" \\ \` and \$ and keeps any other backslash.
+    env[match[1]] = quoted ? (quoted[1] ?? "").replace(/\\(["\\`$])/g, "$1") : value;
   }
   return env;
 }

@@ -69,8 +69,10 @@ export class SshConnection {
         hint: target.configFile ? `check ${target.configFile}` : "check ~/.ssh/config",
       });
     }
-    // mkdtemp makes it 0700: only this user reaches the control socket.
-    const dir = mkdtempSync(join(tmpdir(), "stackmon-ssh-"));
+    // mkdtemp makes it 0700: only this user reaches the control socket. A socket's path has
+    // room for about 100 bytes: a long TMPDIR (macOS) would not leave enough.
+    const base = tmpdir().length <= 60 ? tmpdir() : "/tmp";
+    const dir = mkdtempSync(join(base, "stackmon-ssh-"));
     const lines = new SshCommandLines(
       target,
       join(dir, "control"),

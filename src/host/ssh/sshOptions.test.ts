@@ -75,6 +75,18 @@ describe("ssh command lines", () => {
     assert.match(config.get("identityfile") ?? "", /\.ssh\/deploy$/);
   });
 
+  it("a port from the inventory wins over the user's configuration", () => {
+    const lines = new SshCommandLines({ ...target, destination: "web1", port: 2200 }, "/tmp/x/control", []);
+    const config = effective("Host web1\n  Port 2222\n", lines.command("true").slice(1, -3), "web1");
+    assert.equal(config.get("port"), "2200");
+    assert.deepEqual(SshCommandLines.effectiveConfig({ ...target, port: 2200 }).slice(0, 4), [
+      "ssh",
+      "-G",
+      "-p",
+      "2200",
+    ]);
+  });
+
   it("every run ends its options with -- before the destination", () => {
     const lines = new SshCommandLines({ ...target, configFile: "/etc/lab/ssh_config" }, "/tmp/x/control", []);
     const command = lines.command("id -u");

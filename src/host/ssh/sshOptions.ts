@@ -8,6 +8,8 @@ export interface SshTarget {
   readonly name: string;
   /** What ssh connects to: "admin@10.0.0.5", a Host of ~/.ssh/config, "ssh://root@db1:2222". */
   readonly destination: string;
+  /** The port, when the inventory names one (else the user's configuration, else 22). */
+  readonly port?: number;
   /** An OpenSSH client config to read instead of ~/.ssh/config (`ssh -F`). */
   readonly configFile?: string;
   /** A command the ssh client runs under, e.g. ["ip", "netns", "exec", "lan"]. */
@@ -62,6 +64,13 @@ export function checkDestination(target: SshTarget): void {
   }
 }
 
+function configAndPort(target: SshTarget): string[] {
+  return [
+    ...(target.configFile ? ["-F", target.configFile] : []),
+    ...(target.port !== undefined ? ["-p", String(target.port)] : []),
+  ];
+}
+
 function withOptions(options: readonly string[]): string[] {
   return options.flatMap((option) => ["-o", option]);
 }
@@ -85,7 +94,7 @@ export class SshCommandLines {
 
   private options(enforced: readonly string[]): string[] {
     return [
-      ...(this.target.configFile ? ["-F", this.target.configFile] : []),
+      ...configAndPort(this.target),
       ...withOptions([...enforced, ...this.timeouts, controlPathOption(this.controlPath)]),
     ];
   }
@@ -96,14 +105,7 @@ export class SshCommandLines {
 
   /** `ssh -G`: the configuration the user's files give this destination, without connecting. */
   static effectiveConfig(target: SshTarget): string[] {
-    return [
-      ...(target.wrapper ?? []),
-      "ssh",
-      "-G",
-      ...(target.configFile ? ["-F", target.configFile] : []),
-      "--",
-      target.destination,
-    ];
+    return [...(target.wrapper ?? []), "ssh", "-G", ...configAndPort(target), "--", target.destination];
   }
 
   /** Connects and authenticates, then stays in the background as the shared connection. */

@@ -26,6 +26,8 @@ const HOST_DAYS = 397;
 /** A certificate with less than this left is issued again on apply. */
 export const RENEW_BEFORE_DAYS = 30;
 const DAY_MS = 86_400_000;
+/** The extended key usage OID a TLS client certificate needs. */
+const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
 export interface StateChange {
   readonly host?: string;
@@ -98,6 +100,8 @@ export function renewalReason(
   if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey)) return "issued by another CA";
   const left = (new Date(certificate.validTo).getTime() - now.getTime()) / DAY_MS;
   if (left < RENEW_BEFORE_DAYS) return `expires in ${Math.max(0, Math.floor(left))} days`;
+  const usages = certificate.keyUsage ?? [];
+  if (!usages.includes(CLIENT_AUTH)) return "no client authentication";
   const have = namesOf(certificate);
   if (have.join(",") !== [...names].sort().join(",")) return `names changed (${have.join(" ")})`;
   return undefined;
@@ -177,7 +181,8 @@ function issueHostCertificate(paths: ControllerPaths, host: InventoryHost, names
       [
         "basicConstraints=critical,CA:FALSE",
         "keyUsage=critical,digitalSignature",
-        "extendedKeyUsage=serverAuth",
+        // Client too: Alertmanagers of a pair prove themselves to each other with it (mutual TLS).
+        "extendedKeyUsage=serverAuth,clientAuth",
         `subjectAltName=${names.join(",")}`,
         "",
       ].join("\n"),

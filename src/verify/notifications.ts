@@ -2,11 +2,13 @@
 // which receiver failed lately and what Mattermost answered. A hook that is deleted, disabled or
 // locked fails every notification, the one that would say so included: this is how it is noticed.
 import { deliveryFailures, describeFailure, retriedDeliveries } from "../alerting/deliveryFailure.js";
-import { httpGet } from "./httpProbe.js";
+import type { HostHttp } from "../host/host.js";
 import type { Check } from "./verify.js";
 
 export interface NotificationCheckInput {
   readonly alertmanagerUrl: string;
+  /** The host's own HTTP: its loopback is the host's, also over SSH. */
+  readonly http: HostHttp;
   readonly headers: Readonly<Record<string, string>>;
   /** Alertmanager's recent log, when it can be read. */
   readonly log?: () => Promise<string | undefined>;
@@ -43,7 +45,7 @@ export function notificationCounters(exposition: string): NotificationCounters[]
 }
 
 export async function notificationChecks(input: NotificationCheckInput): Promise<Check[]> {
-  const metrics = await httpGet(new URL("/metrics", input.alertmanagerUrl).toString(), {
+  const metrics = await input.http(new URL("/metrics", input.alertmanagerUrl).toString(), {
     headers: { ...input.headers },
     timeoutMs: 5000,
   });

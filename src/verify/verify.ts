@@ -294,6 +294,7 @@ async function deliveryChecks(input: VerifyInput): Promise<Check[]> {
   return notificationChecks({
     alertmanagerUrl,
     headers,
+    http: input.host.http,
     ...(input.alertmanagerLog ? { log: input.alertmanagerLog } : {}),
     windowMs: input.notificationWindowMs ?? 11 * 60_000,
     now: new Date(),

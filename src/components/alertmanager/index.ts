@@ -1,10 +1,18 @@
-// Alertmanager: groups, routes and delivers what Prometheus fires. Single node, no clustering.
+// Alertmanager: groups, routes and delivers what Prometheus fires. A single node, or one of a
+// cluster whose members share silences and who-was-notified by gossip, over mutual TLS.
 import { z } from "zod";
-import { endpointSettings, refineExposure, formatListen } from "../../config/schemaParts.js";
+import { stringify } from "yaml";
+import {
+  endpointSettings,
+  formatListen,
+  isLoopback,
+  parseListen,
+  refineExposure,
+} from "../../config/schemaParts.js";
 
 import { alertmanagerAlerts } from "./alerts.js";
 import { alertmanagerDashboards } from "./dashboards.js";
-import { defineComponent } from "../component.js";
+import { defineComponent, type StackContext } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
@@ -17,15 +25,80 @@ import type { FileSpec } from "../../render/desiredState.js";
 const CONFIG_PATH = ["alertmanager"] as const;
 const DATA_DIR = "/var/lib/alertmanager";
 
+const absolutePath = z.string().startsWith("/", "must be an absolute path");
+const hostPort = z.string().refine((text) => parseListen(text) !== undefined, {
+  message: 'must be "host:port"',
+});
+
+/** Gossip with the other members: each notification goes out from one of them only. */
+const clusterSchema = z.strictObject({
+  listen_address: hostPort,
+  peers: z.array(hostPort).min(1),
+  /** Mutual TLS between members (Alertmanager's --cluster.tls-config): certificates the CA signed. */
+  tls: z.strictObject({ cert_file: absolutePath, key_file: absolutePath, ca_file: absolutePath }).optional(),
+});
+
 const settingsSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     ...endpointSettings(9093),
     /** The URL people reach Alertmanager at; used in silence links. */
     external_url: z.url().optional(),
+    /** Set on every server of a fleet with two or more; by hand for a cluster of your own. */
+    cluster: clusterSchema.optional(),
   })
-  .superRefine(refineExposure)
+  .superRefine((settings, ctx) => {
+    refineExposure(settings, ctx);
+    const listen = settings.cluster ? parseListen(settings.cluster.listen_address) : undefined;
+    if (listen && !isLoopback(listen.host) && !settings.cluster?.tls) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cluster", "tls"],
+        message: `the cluster listens on ${listen.host}, beyond this host, so its gossip needs tls`,
+      });
+    }
+  })
   .prefault({});
+type AlertmanagerSettings = z.infer<typeof settingsSchema>;
+const CLUSTER_TLS_FILE = "/etc/alertmanager/cluster-tls.yml";
+
+/** The member's flags: its gossip address and peers, or none at all for a single node. */
+function clusterArgs(settings: AlertmanagerSettings, stack: StackContext): string[] {
+  const cluster = settings.cluster;
+  // A single node: no gossip port (9094) opened to the network.
+  if (!cluster) return ["--cluster.listen-address="];
+  return [
+    `--cluster.listen-address=${cluster.listen_address}`,
+    `--cluster.advertise-address=${cluster.listen_address}`,
+    ...cluster.peers.map((peer) => `--cluster.peer=${peer}`),
+    ...(cluster.tls ? [`--cluster.tls-config=${stack.path(CLUSTER_TLS_FILE)}`] : []),
+  ];
+}
+
+/** Alertmanager's cluster TLS config: every member presents its certificate and checks the peer's. */
+function clusterTlsFile(settings: AlertmanagerSettings): FileSpec[] {
+  const tls = settings.cluster?.tls;
+  if (!tls) return [];
+  const content = stringify({
+    tls_server_config: {
+      cert_file: tls.cert_file,
+      key_file: tls.key_file,
+      client_ca_file: tls.ca_file,
+      client_auth_type: "RequireAndVerifyClientCert",
+    },
+    tls_client_config: { cert_file: tls.cert_file, key_file: tls.key_file, ca_file: tls.ca_file },
+  });
+  return [
+    {
+      path: CLUSTER_TLS_FILE,
+      content: `# Rendered by stackmon: mutual TLS between the Alertmanagers of the cluster.\n${content}`,
+      mode: 0o644,
+      owner: "root",
+      group: "alertmanager",
+      consumers: [{ service: "alertmanager", onChange: "restart" }],
+    },
+  ];
+}
 
 export const alertmanagerBinary = upstreamBinary({
   debianName: "prometheus-alertmanager",
@@ -128,6 +201,7 @@ export const alertmanager = defineComponent({
             ]
           : []),
         ...webhookFiles.values(),
+        ...clusterTlsFile(settings),
         ...web.files,
       ],
       directories: [
@@ -149,8 +223,7 @@ export const alertmanager = defineComponent({
           `--config.file=${stack.path(configFile)}`,
           `--storage.path=${stack.path(DATA_DIR)}`,
           `--web.listen-address=${formatListen(listenOf(settings))}`,
-          // A single node: no gossip port (9094) opened to the network.
-          "--cluster.listen-address=",
+          ...clusterArgs(settings, stack),
           ...(settings.external_url ? [`--web.external-url=${settings.external_url}`] : []),
           ...web.args,
         ],

@@ -12,6 +12,7 @@ import { planCommand } from "./plan.js";
 import { renderCommand } from "./render.js";
 import { schemaCommand } from "./schema.js";
 import { upCommand } from "./up.js";
+import { silenceCommand } from "./silence.js";
 import { testAlertCommand } from "./testAlert.js";
 import { validateCommand } from "./validate.js";
 import { uninstallCommand } from "./uninstall.js";
@@ -30,6 +31,7 @@ const commands: readonly Command[] = [
   dashboardsCommand,
   checkCommand,
   testAlertCommand,
+  silenceCommand,
   uninstallCommand,
 ];
 

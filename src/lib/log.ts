@@ -20,7 +20,15 @@ export interface Logger {
 export function quoteLogValue(value: string): string {
   if (!/[\s"=\\\p{C}]/u.test(value) && value !== "") return value;
   // JSON escapes C0 controls; the rest (DEL, C1, bidi overrides, ...) it would leave raw.
-  return JSON.stringify(value).replace(/\p{C}/gu, (c) =>
+  return escapeInvisible(JSON.stringify(value));
+}
+
+/**
+ * Control and invisible formatting characters written as \uXXXX, for text from elsewhere shown
+ * on a terminal: it can then neither move the cursor nor reorder or hide what is printed.
+ */
+export function escapeInvisible(text: string): string {
+  return text.replace(/\p{C}/gu, (c) =>
     Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(
       "",
     ),

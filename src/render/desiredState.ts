@@ -125,8 +125,26 @@ export interface Hardening {
   readonly capabilities: readonly string[];
   /** Node.js needs W^X off for its JIT. */
   readonly memoryDenyWriteExecute: boolean;
-  /** node_exporter reads /proc widely; ProcSubset=pid would blind it. */
+  /**
+   * ProcSubset=pid: only process directories in /proc. The node exporter reads /proc widely, and
+   * Go's process collector reads /proc/stat for process_start_time_seconds.
+   */
   readonly procSubsetPid: boolean;
+  /**
+   * ProtectProc: "invisible" hides other users' processes. The node exporter needs "default" to
+   * read PID 1's mount table (/proc/1/mounts); hidden, it falls back to its own sandbox's mounts,
+   * which ProtectSystem makes read-only.
+   */
+  readonly protectProc: "invisible" | "default";
+  /**
+   * Reads the kernel's clock state with adjtimex (the node exporter's timex collector):
+   * ProtectClock off and adjtimex allowed. Setting the clock still needs CAP_SYS_TIME, never granted.
+   */
+  readonly readsClock: boolean;
+  /** AF_NETLINK sockets: the node exporter reads network device statistics over netlink. */
+  readonly netlink: boolean;
+  /** PrivateUsers=true: its own user namespace, so no capability over the host's users. */
+  readonly privateUsers: boolean;
   /** Paths the service may write (its data directory). */
   readonly readWritePaths: readonly string[];
   /** Paths it may read beyond the defaults (e.g. a PM2_HOME). */

@@ -140,6 +140,8 @@ export class Container {
     readonly binds?: readonly string[];
     /** Like `binds`, read-only inside. */
     readonly readOnlyBinds?: readonly string[];
+    /** System calls (or @groups) the container may make beyond systemd-nspawn's own allow list. */
+    readonly systemCalls?: readonly string[];
     readonly logDir: string;
     /** A network namespace to join (/run/netns/NAME) instead of sharing this host's network. */
     readonly networkNamespace?: string;
@@ -167,6 +169,7 @@ export class Container {
         ...(options.readOnlyBinds ?? []).map((b) => `--bind-ro=${b}`),
         ...(options.networkNamespace ? [`--network-namespace-path=${options.networkNamespace}`] : []),
         ...(options.hostname ? [`--hostname=${options.hostname}`] : []),
+        ...(options.systemCalls?.length ? [`--system-call-filter=${options.systemCalls.join(" ")}`] : []),
       ],
       { stdio: ["ignore", out, out] },
     );

@@ -3,27 +3,39 @@
 // it safe to run again: no-op re-apply, reload vs restart, hardening scores, refused candidates,
 // rollback, and convergence after a SIGKILL.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseStackConfig, renderStack, HOST_TARGET } from "../../src/stack.js";
 import { freePorts } from "../helpers/ports.js";
+import { parseExposition, sampleValue } from "../helpers/exposition.js";
 import { startMattermost, type Post, type TestMattermost } from "../helpers/mattermost.js";
+import { HTTP_APP } from "../helpers/pm2.js";
 import { makeCertificate } from "../helpers/tls.js";
 import { nodeTarball, OFFICIAL_TARBALL_UID, packStackmon } from "./artifacts.js";
 import { cannotBootReason, Container } from "./container.js";
+import { exporterDifferences, startUnconfined, type UnconfinedCopy } from "./exporterComparison.js";
 import { E2E_CACHE_DIR, ensureDebianRootfs } from "./debianRootfs.js";
 import { startProjectServer, type ProjectServer } from "./projectServer.js";
 
-const skipReason = cannotBootReason();
+const skipReason =
+  cannotBootReason() ??
+  (existsSync("/dev/loop-control") ? undefined : "no loop devices (for the filesystem it fills)");
 if (skipReason)
   console.log(`e2e suite skipped: this machine cannot boot the Debian container (${skipReason})`);
 
 const CONFIG_PATH = "/etc/stackmon/stackmon.yml";
 const NODE_PASSWORD = "e2e-node-exporter-password";
 const MYSQL_PASSWORD = "e2e-mysql 'quoted' \\ password";
+const DUPLICATI_TOKEN = "e2e-duplicati-token";
+/** A real ext4 filesystem of the container's own, small enough to fill in a moment. */
+const DATA_MOUNT = "/srv/data";
+/** The PM2 user of the container, and where Debian-less PM2 comes from once stackmon is there. */
+const PM2_USER = "deploy";
+const PM2 = "/opt/stackmon/app/node_modules/pm2/bin/pm2";
 
 interface Ports {
   readonly prometheus: number;
@@ -32,6 +44,7 @@ interface Ports {
   readonly blackbox: number;
   readonly mysql: number;
   readonly duplicati: number;
+  readonly pm2: number;
 }
 
 /** The container's stack, on free loopback ports (it shares this host's network). */
@@ -74,6 +87,10 @@ exporters:
     listen_address: 127.0.0.1:${ports.duplicati}
     scrape_interval: 5s
     token_file: /etc/stackmon/secrets/duplicati.token
+  pm2:
+    enabled: true
+    user: ${PM2_USER}
+    listen_address: 127.0.0.1:${ports.pm2}
 alerting:
   group_wait: 1s
   group_interval: 5s
@@ -83,7 +100,28 @@ alerting:
     warning: {channel: ops}
   rules:
     TargetDown: {for: 0s}
+    NodeFilesystemAlmostOutOfSpace: {critical: {for: 0s}}
+    NodeClockNotSynchronising: {for: 0s}
+    MySQLDown: {for: 0s}
 `;
+}
+
+/** A 32 MiB ext4 filesystem in an image file, loop-mounted under `dir`, nothing reserved for root. */
+function mountSmallExt4(dir: string): string {
+  const image = join(dir, "data.ext4");
+  const mountPoint = join(dir, "data");
+  mkdirSync(mountPoint);
+  const steps: [string, string[]][] = [
+    ["truncate", ["-s", "32M", image]],
+    ["mkfs.ext4", ["-q", "-F", "-m", "0", image]],
+    ["mount", ["-o", "loop", image, mountPoint]],
+  ];
+  for (const [command, args] of steps) {
+    const result = spawnSync(command, args, { encoding: "utf8" });
+    if (result.status !== 0)
+      throw new Error(`${command} ${args.join(" ")} failed (a loop device is needed): ${result.stderr}`);
+  }
+  return mountPoint;
 }
 
 describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false }, () => {
@@ -96,6 +134,8 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
   let ports: Ports;
   let units: string[];
   let work: string;
+  /** Where the small ext4 filesystem is mounted on this host, bound into the container. */
+  let dataMount: string | undefined;
   /** What commands inside need to reach the npm registry the way this host does. */
   let trust: Record<string, string> = {};
 
@@ -131,6 +171,34 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     }
   };
 
+  /** The exporter units stackmon hardens, and the port each listens on. */
+  const exporters = () =>
+    renderStack(
+      parseStackConfig(stackConfig(ports, server), "stackmon.yml", {}),
+      HOST_TARGET,
+    ).services.flatMap((s) =>
+      s.unit.includes("exporter") && s.listen ? [{ unit: s.unit, port: s.listen.port }] : [],
+    );
+
+  /** Every exporter endpoint answers to Prometheus's credentials; the unprotected ignore them. */
+  const scrape = async (url: string) => {
+    const credentials = Buffer.from(`prometheus:${NODE_PASSWORD}`).toString("base64");
+    const response = await fetch(url, { headers: { authorization: `Basic ${credentials}` } });
+    assert.equal(response.status, 200, `${url} answers ${response.status}`);
+    return response.text();
+  };
+
+  /** What Prometheus scrapes: every active target's URL. */
+  const scrapeUrls = async (): Promise<string[]> => {
+    const body = await container.run("curl", [
+      "-fsS",
+      `http://127.0.0.1:${ports.prometheus}/api/v1/targets?state=active`,
+    ]);
+    return (JSON.parse(body) as { data: { activeTargets: { scrapeUrl: string }[] } }).data.activeTargets.map(
+      (t) => t.scrapeUrl,
+    );
+  };
+
   const journal = async (unit: string) =>
     (await container.exec("journalctl", ["-u", unit, "-n", "20", "--no-pager", "-o", "cat"])).stdout.slice(
       -4000,
@@ -146,7 +214,7 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       key: readFileSync(certificate.keyFile),
     });
     mattermost = await startMattermost({ channels: ["ops-critical", "ops"] });
-    const [prometheus, alertmanager, node, blackbox, mysql, duplicati] = await freePorts(6);
+    const [prometheus, alertmanager, node, blackbox, mysql, duplicati, pm2] = await freePorts(7);
     ports = {
       prometheus: prometheus!,
       alertmanager: alertmanager!,
@@ -154,6 +222,7 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       blackbox: blackbox!,
       mysql: mysql!,
       duplicati: duplicati!,
+      pm2: pm2!,
     };
     downloads.file("/install.sh", join(process.cwd(), "install.sh"));
     downloads.file("/stackmon.tgz", packStackmon(work));
@@ -171,6 +240,7 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
 
     for (const dir of ["apt-archives/partial", "npm-cache"])
       mkdirSync(join(E2E_CACHE_DIR, dir), { recursive: true });
+    dataMount = mountSmallExt4(work);
     container = await Container.boot({
       rootfs,
       name: `stackmon-e2e-${process.pid}`,
@@ -179,7 +249,12 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       binds: [
         `${E2E_CACHE_DIR}/apt-archives:/var/cache/apt/archives`,
         `${E2E_CACHE_DIR}/npm-cache:/root/.npm`,
+        `${dataMount}:${DATA_MOUNT}`,
       ],
+      // systemd-nspawn lets a container without CAP_SYS_TIME make no @clock call at all, not even
+      // adjtimex reading the clock's state as the node exporter's timex collector does. Allowed
+      // here, setting the clock still needs CAP_SYS_TIME, which the container does not have.
+      systemCalls: ["adjtimex"],
     });
     trust = await container.trustHostCertificates();
     await container.writeFile(
@@ -189,12 +264,17 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     await container.run("update-ca-certificates");
     await container.writeFile("/etc/stackmon/secrets/node.password", `${NODE_PASSWORD}\n`, "0600");
     await container.writeFile("/etc/stackmon/secrets/mysql-exporter.password", `${MYSQL_PASSWORD}\n`, "0600");
-    await container.writeFile("/etc/stackmon/secrets/duplicati.token", "e2e-duplicati-token\n", "0600");
+    await container.writeFile("/etc/stackmon/secrets/duplicati.token", `${DUPLICATI_TOKEN}\n`, "0600");
+    // The account whose PM2 daemon the PM2 exporter watches (its daemon starts once Node is in).
+    await container.run("useradd", ["--create-home", "--shell", "/bin/bash", PM2_USER]);
+    // As on a server where PM2 ran before monitoring: its unit maps PM2_HOME in, so it must exist.
+    await container.run("runuser", ["-u", PM2_USER, "--", "mkdir", `/home/${PM2_USER}/.pm2`]);
     await container.writeFile("/etc/stackmon/secrets/mattermost.url", `${mattermost.hookUrl()}\n`, "0600");
   });
 
   after(async () => {
     await container?.stop();
+    if (dataMount) spawnSync("umount", [dataMount]);
     await server?.close();
     await downloads?.close();
     await mattermost?.close();
@@ -285,7 +365,136 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     assert.match(grants, /MAX_USER_CONNECTIONS 3/);
   });
 
-  it("alerts reach Mattermost: a test alert, and a stopped exporter with its recovery", async () => {
+  it("every hardened exporter sees what the same program sees unconfined", async () => {
+    // The PM2 exporter's user gets a daemon with one app, now that Node.js is installed.
+    await container.writeFile(`/home/${PM2_USER}/shop.js`, HTTP_APP);
+    await container.run("runuser", [
+      "-u",
+      PM2_USER,
+      "--",
+      "env",
+      `HOME=/home/${PM2_USER}`,
+      "PATH=/opt/stackmon/node/bin:/usr/bin:/bin",
+      PM2,
+      "start",
+      `/home/${PM2_USER}/shop.js`,
+      "--name",
+      "shop",
+    ]);
+    const pm2Metrics = `http://127.0.0.1:${ports.pm2}/metrics`;
+    await eventually("the PM2 exporter reaching the daemon", async () =>
+      /^pm2_daemon_up(\{[^}]*\})? 1$/m.test(await scrape(pm2Metrics)),
+    );
+
+    const hardened = exporters();
+    const urls = await scrapeUrls();
+    const copyPorts = await freePorts(hardened.length);
+    const copies: UnconfinedCopy[] = [];
+    try {
+      for (const [i, exporter] of hardened.entries())
+        copies.push(await startUnconfined(container, exporter, copyPorts[i]!));
+      const onPort = (url: string, port: number) => url.replace(/:\d+\//, `:${port}/`);
+      for (const copy of copies) {
+        await eventually(`${copy.unit} answering`, async () =>
+          fetch(`http://127.0.0.1:${copy.port}/`).then(
+            () => true,
+            () => false,
+          ),
+        );
+      }
+      // The Duplicati exporter describes reports: both get the same one.
+      const report = readFileSync(join(process.cwd(), "test/fixtures/duplicati/json-2.1-success.json"));
+      for (const port of [
+        ports.duplicati,
+        copies[hardened.findIndex((e) => e.port === ports.duplicati)]!.port,
+      ]) {
+        const posted = await fetch(`http://127.0.0.1:${port}/report?token=${DUPLICATI_TOKEN}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: report,
+        });
+        assert.equal(posted.status, 200, `the report reaches the exporter on ${port}`);
+      }
+
+      const differences: string[] = [];
+      for (const [i, exporter] of hardened.entries()) {
+        const targets = urls.filter((url) => new URL(url).port === String(exporter.port));
+        assert.ok(targets.length > 0, `Prometheus scrapes ${exporter.unit}`);
+        for (const url of targets) {
+          // Two scrapes a moment apart may see a collector time out once: the last of a few counts.
+          let found: string[] = [];
+          for (let attempt = 0; attempt < 5; attempt++) {
+            const [ours, theirs] = [await scrape(url), await scrape(onPort(url, copies[i]!.port))];
+            found = exporterDifferences(ours, theirs);
+            if (found.length === 0) {
+              const families = new Set(parseExposition(ours).map((s) => s.name)).size;
+              console.log(`${exporter.unit} ${new URL(url).pathname}: ${families} metric families agree`);
+              break;
+            }
+            await new Promise((r) => setTimeout(r, 2000));
+          }
+          differences.push(...found.map((d) => `${exporter.unit} ${url}: ${d}`));
+        }
+      }
+      assert.deepEqual(differences, [], "hardening changed what an exporter sees");
+
+      // What the comparison is for: the host's own disks, writable, and its clock.
+      const node = parseExposition(await scrape(`http://127.0.0.1:${ports.node}/metrics`));
+      assert.equal(sampleValue(node, "node_scrape_collector_success", { collector: "timex" }), 1);
+      assert.equal(sampleValue(node, "node_filesystem_readonly", { mountpoint: DATA_MOUNT }), 0);
+      const mounts = node
+        .filter((s) => s.name === "node_filesystem_readonly")
+        .map((s) => s.labels["mountpoint"]);
+      assert.ok(
+        !mounts.some((m) => m?.startsWith("/run/credentials")),
+        `no sandbox mounts: ${mounts.join(" ")}`,
+      );
+    } finally {
+      for (const copy of copies) await copy.stop();
+    }
+  });
+
+  it("a filling disk and an unsynchronised clock reach Mattermost", async () => {
+    const title = (post: Post) => post.attachments[0]?.title ?? "";
+    const [size, avail] = (await container.run("df", ["-B1", "--output=size,avail", DATA_MOUNT]))
+      .trim()
+      .split("\n")[1]!
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    // 1 % left: below the critical 3 %.
+    await container.run("fallocate", ["-l", String(avail! - Math.floor(size! / 100)), `${DATA_MOUNT}/fill`]);
+    try {
+      const full = await mattermost.waitForPost((p) =>
+        /^Critical: [\d.]+% free on \/srv\/data at e2e$/.test(title(p)),
+      );
+      assert.equal(full.channel, "ops-critical");
+    } finally {
+      await container.run("rm", ["-f", `${DATA_MOUNT}/fill`]);
+    }
+    await mattermost.waitForPost((p) => /^Resolved: [\d.]+% free on \/srv\/data at e2e$/.test(title(p)));
+
+    // The container's clock is this machine's kernel clock, whose state the test cannot change:
+    // the alert must agree with it either way (the exporter's view was proven above).
+    const node = parseExposition(await scrape(`http://127.0.0.1:${ports.node}/metrics`));
+    const synchronised = sampleValue(node, "node_timex_sync_status") === 1;
+    const maxError = sampleValue(node, "node_timex_maxerror_seconds") ?? 0;
+    console.log(`this machine's clock: synchronised ${synchronised}, maximum error ${maxError}s`);
+    if (!synchronised && maxError >= 16) {
+      const clock = await mattermost.waitForPost(
+        (p) => title(p) === "Warning: Clock at e2e is not synchronising",
+      );
+      assert.equal(clock.channel, "ops");
+    } else {
+      const alerts = await container.run("curl", [
+        "-fsS",
+        `http://127.0.0.1:${ports.prometheus}/api/v1/alerts`,
+      ]);
+      assert.doesNotMatch(alerts, /NodeClockNotSynchronising/);
+    }
+  });
+
+  it("alerts reach Mattermost: a test alert, a stopped exporter that hides nothing, their recovery", async () => {
     const test = await stackmon(["test-alert", "-c", CONFIG_PATH, "--severity", "critical", "--wait", "60s"]);
     assert.equal(test.status, 0, `${test.stdout}${test.stderr}`);
     const delivered = await mattermost.waitForPost((p) =>
@@ -298,10 +507,15 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     try {
       const down = await mattermost.waitForPost((p) => title(p) === "Critical: node at e2e is down");
       assert.equal(down.channel, "ops-critical");
+      // The host is up (Prometheus runs on it): its stopped node exporter holds nothing else back.
+      await container.run("systemctl", ["stop", "mariadb.service"]);
+      const mysqlDown = await mattermost.waitForPost((p) => title(p) === "Critical: MySQL at e2e is down");
+      assert.equal(mysqlDown.channel, "ops-critical");
     } finally {
-      await container.run("systemctl", ["start", "prometheus-node-exporter.service"]);
+      await container.run("systemctl", ["start", "mariadb.service", "prometheus-node-exporter.service"]);
     }
     await mattermost.waitForPost((p) => title(p) === "Resolved: node at e2e is down");
+    await mattermost.waitForPost((p) => title(p) === "Resolved: MySQL at e2e is down");
     const verify = await stackmon(["verify", "-c", CONFIG_PATH, "--wait", "60s"]);
     assert.equal(verify.status, 0, verify.stdout);
   });
@@ -449,5 +663,43 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     );
     const verify = await stackmon(["verify", "-c", CONFIG_PATH, "--wait", "60s"]);
     assert.equal(verify.status, 0, verify.stdout);
+  });
+});
+
+describe("comparing a hardened exporter with its unconfined run", () => {
+  // What Debian 12's node exporter said under the unit stackmon rendered before ProtectProc and
+  // ProtectClock were relaxed, next to the same binary unconfined (abridged).
+  const blinded = `node_filesystem_readonly{device="/dev/loop0",fstype="ext4",mountpoint="/srv/data"} 1
+node_filesystem_readonly{device="tmpfs",fstype="tmpfs",mountpoint="/run/credentials"} 1
+node_scrape_collector_success{collector="filesystem"} 1
+node_scrape_collector_success{collector="timex"} 0
+node_scrape_collector_duration_seconds{collector="timex"} 1.2e-05
+process_cpu_seconds_total 0.04
+`;
+  const unconfined = `node_filesystem_readonly{device="/dev/loop0",fstype="ext4",mountpoint="/srv/data"} 0
+node_scrape_collector_success{collector="filesystem"} 1
+node_scrape_collector_success{collector="timex"} 1
+node_scrape_collector_duration_seconds{collector="timex"} 8.1e-06
+node_timex_sync_status 0
+process_cpu_seconds_total 0.01
+process_start_time_seconds 1.79e+09
+`;
+
+  it("names every family, flag and collector the sandbox changed", () => {
+    assert.deepEqual(exporterDifferences(blinded, unconfined), [
+      "node_timex_sync_status: only unconfined",
+      "process_start_time_seconds: only unconfined",
+      'node_filesystem_readonly{device="/dev/loop0",fstype="ext4",mountpoint="/srv/data"}: hardened 1, unconfined 0',
+      'node_filesystem_readonly{device="tmpfs",fstype="tmpfs",mountpoint="/run/credentials"}: hardened 1, unconfined absent',
+      'node_scrape_collector_success{collector="timex"}: hardened 0, unconfined 1',
+      "node_timex_sync_status{}: hardened absent, unconfined 0",
+    ]);
+  });
+
+  it("ignores what only says how busy the exporter was", () => {
+    assert.deepEqual(
+      exporterDifferences(unconfined.replace("0.01", "0.5").replace("8.1e-06", "3e-05"), unconfined),
+      [],
+    );
   });
 });

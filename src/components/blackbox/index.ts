@@ -12,7 +12,7 @@ import type { ScrapeJob } from "../../render/desiredState.js";
 import { blackboxAlerts } from "./alerts.js";
 import { blackboxDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
-import { hardening } from "../shared/hardening.js";
+import { GO_PROCESS_METRICS, hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, scrapeAuth, webConfigFiles } from "../shared/endpoint.js";
 import { BLACKBOX_MODULES, renderBlackboxConfig } from "./blackboxConfig.js";
@@ -131,7 +131,7 @@ export const blackbox = defineComponent({
         readinessPath: "/-/healthy",
         scheme: settings.web.tls ? "https" : "http",
         reload: { kind: "signal", signal: "SIGHUP" },
-        hardening: hardening({ capabilities: icmp ? ["CAP_NET_RAW"] : [] }),
+        hardening: hardening({ ...GO_PROCESS_METRICS, capabilities: icmp ? ["CAP_NET_RAW"] : [] }),
         after: [],
       },
     };

@@ -12,7 +12,7 @@ import type { FileContent, ProvisioningStep } from "../../render/desiredState.js
 import { mysqlAlerts } from "./alerts.js";
 import { mysqlDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
-import { hardening } from "../shared/hardening.js";
+import { GO_PROCESS_METRICS, hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
 
@@ -192,7 +192,7 @@ export const mysql = defineComponent({
         readinessPath: "/metrics",
         scheme: settings.web.tls ? "https" : "http",
         reload: { kind: "restart" },
-        hardening: hardening(),
+        hardening: hardening(GO_PROCESS_METRICS),
         after: ["mariadb.service", "mysql.service"],
         ...(settings.create_user ? { provisioning: [exporterUserStep(settings, stack.path(cnfPath))] } : {}),
       },

@@ -72,7 +72,8 @@ export const node = defineComponent({
         args: [
           `--web.listen-address=${formatListen(listenOf(settings))}`,
           `--collector.filesystem.mount-points-exclude=${settings.mount_points_exclude}`,
-          ...(systemd ? ["--collector.systemd"] : []),
+          // Debian's build turns it on by default; without systemd it could only fail.
+          systemd ? "--collector.systemd" : "--no-collector.systemd",
           ...web.args,
         ],
         environment: {},
@@ -80,8 +81,18 @@ export const node = defineComponent({
         readinessPath: "/metrics",
         scheme: settings.web.tls ? "https" : "http",
         reload: { kind: "restart" },
-        // It reads /proc and /sys widely and stats every mount point, /home included.
-        hardening: hardening({ procSubsetPid: false, protectHome: "read-only" }),
+        // It describes the host, so the sandbox must not change what it sees (docs/install.md,
+        // "Hardening"): /proc and /sys widely, every mount point (/home included) as PID 1 has
+        // them, the clock's state, network devices over netlink. Its own user namespace makes up
+        // for part of what that opens.
+        hardening: hardening({
+          procSubsetPid: false,
+          protectProc: "default",
+          readsClock: true,
+          netlink: true,
+          privateUsers: true,
+          protectHome: "read-only",
+        }),
         after: [],
       },
     };

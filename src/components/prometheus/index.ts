@@ -4,7 +4,7 @@ import { duration, endpointSettings, refineExposure } from "../../config/schemaP
 import type { FileSpec, ScrapeJob } from "../../render/desiredState.js";
 import { prometheusDashboards } from "./dashboards.js";
 import { defineComponent, type StackContext } from "../component.js";
-import { hardening } from "../shared/hardening.js";
+import { GO_PROCESS_METRICS, hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
 import { formatListen } from "../../config/schemaParts.js";
@@ -170,7 +170,7 @@ export const prometheus = defineComponent({
         readinessPath: "/-/ready",
         scheme: settings.web.tls ? "https" : "http",
         reload: { kind: "signal", signal: "SIGHUP" },
-        hardening: hardening({ readWritePaths: [DATA_DIR] }),
+        hardening: hardening({ ...GO_PROCESS_METRICS, readWritePaths: [DATA_DIR] }),
         after: [],
       },
     };

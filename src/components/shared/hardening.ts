@@ -6,6 +6,10 @@ export function hardening(overrides: Partial<Hardening> = {}): Hardening {
     capabilities: [],
     memoryDenyWriteExecute: true,
     procSubsetPid: true,
+    protectProc: "invisible",
+    readsClock: false,
+    netlink: false,
+    privateUsers: false,
     readWritePaths: [],
     readOnlyPaths: [],
     protectHome: "yes",
@@ -13,3 +17,9 @@ export function hardening(overrides: Partial<Hardening> = {}): Hardening {
     ...overrides,
   };
 }
+
+/**
+ * For Go programs: their process collector reads the boot time from /proc/stat to give
+ * process_start_time_seconds (uptime, restart alerts), which ProcSubset=pid hides.
+ */
+export const GO_PROCESS_METRICS: Partial<Hardening> = { procSubsetPid: false };

@@ -60,6 +60,13 @@ export interface AlertTests {
   readonly quiet?: AlertTestCase;
 }
 
+export interface VerifyCheck {
+  /** The check's name in verify's table: "node exporter collectors". */
+  readonly check: string;
+  /** The label that names what failed: "collector". */
+  readonly nameLabel: string;
+}
+
 export interface AlertDefinition {
   /** The alertname; a warning and a critical variant of one condition share it. */
   readonly name: string;
@@ -82,6 +89,11 @@ export interface AlertDefinition {
    * the same thing less well (a site that is down also answers with an error status).
    */
   readonly inhibits?: readonly string[];
+  /**
+   * `stackmon verify` evaluates the expression at once (no `for`) and fails naming each result by
+   * this label: for the monitoring's own blind spots, such as a collector that fails.
+   */
+  readonly verify?: VerifyCheck;
   /** promtool cases built for the effective threshold, so a tuned rule is still tested. */
   tests(input: AlertTestInput): AlertTests;
 }
@@ -99,6 +111,7 @@ export interface ResolvedAlert {
   readonly description: string;
   readonly runbook?: string;
   readonly inhibits?: readonly string[];
+  readonly verify?: VerifyCheck;
   /** False when the component is off or the rule is disabled; such alerts render nothing. */
   readonly enabled: boolean;
   /** Why it is off: its component is not enabled, or alerting.rules turned it off. */

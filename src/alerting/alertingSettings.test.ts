@@ -142,7 +142,10 @@ alerting:
       /- receiver: nowhere\n\s+matchers:\n\s+- severity="info"/,
       "info has no route by default",
     );
-    assert.match(text, /source_matchers:\n\s+- alertname="TargetDown"\n\s+- job="node"/);
+    assert.match(
+      text,
+      /source_matchers:\n\s+- alertname="HostUnreachable"\n\s+target_matchers:\n\s+- alertname=~"TargetDown"/,
+    );
     assert.match(
       text,
       /source_matchers:\n\s+- severity="critical"\n\s+target_matchers:\n\s+- severity=~"warning\|info"/,

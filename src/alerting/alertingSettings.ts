@@ -7,6 +7,7 @@ import type { CoreSection } from "../config/stackConfig.js";
 import { SEVERITIES, type AlertDefinition, type Severity, type Threshold } from "./alertRule.js";
 import { maintenanceWindowSchema } from "./maintenance.js";
 import { ownerRouteSchema } from "./ownerRoutes.js";
+import { heartbeatSchema } from "./heartbeat.js";
 
 const ruleOverride = (threshold: Threshold | undefined, severityChange: boolean) =>
   z.strictObject({
@@ -154,6 +155,17 @@ export function alertingSchema(catalog: readonly AlertDefinition[]) {
       routes: z.array(ownerRouteSchema(severityRoute)).default([]),
       /** Recurring windows in which the alerts they select are not delivered. */
       maintenance: z.array(maintenanceWindowSchema).default([]),
+      /** A ping URL outside this host that the Watchdog reaches every few minutes. */
+      heartbeat: heartbeatSchema.optional(),
+    })
+    .superRefine((alerting, ctx) => {
+      if (alerting.heartbeat && alerting.engine !== "alertmanager") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["heartbeat"],
+          message: "the heartbeat is sent by Alertmanager: it needs engine: alertmanager",
+        });
+      }
     })
     .prefault({});
 }

@@ -50,6 +50,7 @@ export function resolveAlerts(components: readonly Component[], config: StackCon
         description: alert.description,
         ...(alert.runbook ? { runbook: alert.runbook } : {}),
         ...(alert.inhibits ? { inhibits: alert.inhibits } : {}),
+        ...(alert.verify ? { verify: alert.verify } : {}),
         enabled: componentOn && enabled,
         ...(!componentOn
           ? { disabledBy: "component" as const }

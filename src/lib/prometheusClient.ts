@@ -34,6 +34,8 @@ export interface RuleGroupHealth {
     readonly name: string;
     readonly health: string;
     readonly lastError: string;
+    /** The expression as Prometheus evaluates it. */
+    readonly query: string;
     /** For alerting rules: "inactive", "pending" or "firing". */
     readonly state?: string;
     /** For alerting rules: when its earliest active alert became active (Unix seconds). */
@@ -92,6 +94,7 @@ export class PrometheusClient {
         file: string;
         rules: {
           name: string;
+          query: string;
           health: string;
           lastError?: string;
           state?: string;
@@ -105,6 +108,7 @@ export class PrometheusClient {
         file: g.file,
         rules: g.rules.map((r) => ({
           name: r.name,
+          query: r.query,
           health: r.health,
           lastError: r.lastError ?? "",
           ...(r.state !== undefined ? { state: r.state } : {}),

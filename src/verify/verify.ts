@@ -11,6 +11,9 @@ import { serviceAnswers } from "../apply/readiness.js";
 import { formatTable } from "../lib/textTable.js";
 import { authHeadersFor } from "./endpointAuth.js";
 import { notificationChecks } from "./notifications.js";
+import type { VerifyCheck } from "../alerting/alertRule.js";
+import { alertCatalog } from "../alerting/catalog.js";
+import { components } from "../components/registry.js";
 
 /** "pending": not decided yet (a target before its first scrape); waiting may settle it. */
 export type CheckStatus = "ok" | "fail" | "skip" | "pending";
@@ -205,6 +208,34 @@ async function watchdogCheck(client: PrometheusClient, input: VerifyInput): Prom
   ];
 }
 
+/**
+ * Alerts on the monitoring's own blind spots, evaluated now rather than after their `for`: a
+ * collector that fails makes every alert built on it silent, which verify must not call healthy.
+ */
+async function blindSpotChecks(client: PrometheusClient): Promise<Check[]> {
+  const verifyOf = new Map<string, VerifyCheck>(
+    alertCatalog(components).flatMap((a) => (a.verify ? [[a.name, a.verify] as const] : [])),
+  );
+  // The rules as Prometheus loaded them: the expression with this stack's tuning, once per name.
+  const loaded = new Map<string, { query: string; verify: VerifyCheck }>();
+  for (const rule of (await client.ruleGroups()).flatMap((g) => g.rules)) {
+    const verify = verifyOf.get(rule.name);
+    if (verify) loaded.set(rule.name, { query: rule.query, verify });
+  }
+  const checks: Check[] = [];
+  for (const [, { query, verify }] of [...loaded].sort(([a], [b]) => a.localeCompare(b))) {
+    const failing = (await client.query(query))
+      .map((r) => `${r.metric[verify.nameLabel] ?? "?"} at ${r.metric["instance"] ?? "?"}`)
+      .sort();
+    checks.push({
+      check: verify.check,
+      status: failing.length === 0 ? "ok" : "fail",
+      detail: failing.length === 0 ? "none failing" : `failing: ${[...new Set(failing)].join(", ")}`,
+    });
+  }
+  return checks;
+}
+
 /** The address a job actually scrapes for a target (a relabelled __address__ for probes). */
 function scrapedAddresses(job: ScrapeJob): string[] {
   const replaced = job.relabelConfigs?.find((r) => r["target_label"] === "__address__")?.["replacement"];
@@ -270,6 +301,7 @@ export async function verifyStack(input: VerifyInput): Promise<Check[]> {
         ["rules", () => ruleChecks(client, input.desired)],
         ["alertmanager", () => alertmanagerChecks(client, input.desired)],
         ["watchdog", () => watchdogCheck(client, input)],
+        ["collectors", () => blindSpotChecks(client)],
       ] as const) {
         try {
           checks.push(...(await part()));

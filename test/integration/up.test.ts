@@ -2,11 +2,12 @@
 // exporter, blackbox probes that succeed and fail, one `up` per work directory, data kept.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PrometheusClient } from "../../src/lib/prometheusClient.js";
 import { startMariaDb, type TestMariaDb } from "../helpers/mariadb.js";
 import { freePort, freePorts } from "../helpers/ports.js";
-import { runCli, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+import { runCli, runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 import { eventually } from "../helpers/eventually.js";
 
 describe("stackmon up with real binaries", () => {
@@ -81,6 +82,29 @@ exporters:
       return sample?.value === 1 ? sample.value : undefined;
     });
     assert.equal(value, 1);
+  });
+
+  it("verify names a collector that fails: here the replica status, which MariaDB 10.11 keeps behind SLAVE MONITOR", async () => {
+    // The test database's exporter user has PROCESS, REPLICATION CLIENT and SELECT only, so
+    // Debian's mysqld_exporter 0.14 counts an error for collect.slave_status at every scrape.
+    interface Checks {
+      checks: { check: string; status: string; detail: string }[];
+    }
+    const checks = await eventually("verify naming the failing collector", async () => {
+      // Not blocking: this process serves the site the blackbox exporter probes meanwhile.
+      const result = await runCliAsync(["verify", "-c", join(dir, "stackmon.yml"), "--json"]);
+      const parsed = JSON.parse(result.stdout) as Checks;
+      const mysql = parsed.checks.find((c) => c.check === "mysql exporter collectors");
+      return mysql?.status === "fail" ? { status: result.status, ...parsed } : undefined;
+    });
+    assert.equal(checks.status, 2);
+    const byName = new Map(checks.checks.map((c) => [c.check, c]));
+    assert.equal(byName.get("mysql exporter collectors")?.detail, "failing: collect.slave_status at it-host");
+    assert.deepEqual(byName.get("node exporter collectors"), {
+      check: "node exporter collectors",
+      status: "ok",
+      detail: "none failing",
+    });
   });
 
   it("probes a live local site successfully and a closed port as failed", async () => {

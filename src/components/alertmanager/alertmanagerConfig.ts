@@ -14,6 +14,7 @@ import {
   SEVERITY_COLORS,
   type MattermostRoute,
 } from "../../alerting/mattermost.js";
+import { parseDuration } from "../../lib/duration.js";
 
 /**
  * Labels that tell two alerts of one name apart (a host, a mount point, a site, a backup, a PM2
@@ -33,31 +34,110 @@ export interface AlertmanagerConfigInput {
   readonly templatesPath: string;
   /** Path of each webhook's URL file, by webhook name, as Alertmanager will see it. */
   readonly webhookFile: (webhookName: string) => string;
+  /** The dead man's switch outside the host, when configured. */
+  readonly heartbeat?: Heartbeat;
+}
+
+export interface Heartbeat {
+  readonly interval: string;
+  /** The ping URL's file, as Alertmanager will see it. */
+  readonly urlFile: string;
 }
 
 export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string {
   const { routes } = input;
   const document = {
     ...(routes.length > 0 ? { templates: [input.templatesPath] } : {}),
-    ...alertmanagerRouting(input.tree),
-    inhibit_rules: [
-      {
-        // The host's node exporter is unreachable: the host is down, and what else it says is noise.
-        source_matchers: ['alertname="TargetDown"', 'job="node"'],
-        target_matchers: ['alertname!="Watchdog"'],
-        equal: ["instance"],
-      },
-      {
-        source_matchers: ['severity="critical"'],
-        target_matchers: ['severity=~"warning|info"'],
-        equal: IDENTITY_LABELS,
-      },
-      ...declaredInhibitions(input.alerts),
+    ...withHeartbeat(alertmanagerRouting(input.tree), input.heartbeat),
+    inhibit_rules: [...inhibitRules(input.alerts), ...(input.heartbeat ? [HEARTBEAT_INHIBITION] : [])],
+    receivers: [
+      { name: NOWHERE_RECEIVER },
+      ...(input.heartbeat ? [heartbeatReceiver(input.heartbeat)] : []),
+      ...routes.map((route) => receiver(route, input)),
     ],
-    receivers: [{ name: NOWHERE_RECEIVER }, ...routes.map((route) => receiver(route, input))],
   };
   return `# Rendered by stackmon from stackmon.yml; edits are overwritten on the next apply.\n${stringify(document, { lineWidth: 0 })}`;
 }
+
+/**
+ * What holds what back. Nothing here may hide a real outage: a critical alert holds back only the
+ * warning of the very same thing, and the catalog's own declarations (a host that is really
+ * unreachable holds back its targets' TargetDown, not the alerts of a host that is up).
+ */
+function inhibitRules(alerts: readonly ResolvedAlert[]): Record<string, unknown>[] {
+  return [
+    {
+      source_matchers: ['severity="critical"'],
+      target_matchers: ['severity=~"warning|info"'],
+      equal: IDENTITY_LABELS,
+    },
+    ...declaredInhibitions(alerts),
+  ];
+}
+
+// ---- The heartbeat ---------------------------------------------------------------------------
+
+const HEARTBEAT = "heartbeat";
+
+/** The route tree with the Watchdog's route (to nowhere) sent to the heartbeat instead. */
+function withHeartbeat(
+  routing: Record<string, unknown>,
+  heartbeat: Heartbeat | undefined,
+): Record<string, unknown> {
+  if (!heartbeat) return routing;
+  const route = routing["route"] as { routes: { matchers?: string[] }[] };
+  const isWatchdog = (r: { matchers?: string[] }) =>
+    r.matchers?.length === 1 && r.matchers[0] === 'alertname="Watchdog"';
+  return {
+    ...routing,
+    route: { ...route, routes: route.routes.map((r) => (isWatchdog(r) ? heartbeatRoute(heartbeat) : r)) },
+  };
+}
+
+/**
+ * The Watchdog, to the ping URL every `interval`. Alertmanager repeats a notification only when a
+ * group is flushed, so the group is flushed often (at most every 10 s): the pings are then at most
+ * that much later than the interval, rather than a whole interval.
+ */
+function heartbeatRoute(heartbeat: Heartbeat): Record<string, unknown> {
+  const flushSeconds = Math.min(10, Math.max(1, Math.floor((parseDuration(heartbeat.interval) ?? 0) / 1000)));
+  return {
+    receiver: HEARTBEAT,
+    matchers: ['alertname="Watchdog"'],
+    group_wait: "0s",
+    group_interval: `${flushSeconds}s`,
+    repeat_interval: heartbeat.interval,
+  };
+}
+
+/**
+ * Alertmanager 0.25 reads no webhook URL from a file (webhook_configs.url_file came in 0.26), and a
+ * URL written into alertmanager.yml would be shown by its /api/v2/status. Its Slack integration
+ * does read its URL from a file, and a healthchecks-style endpoint takes any POST as a ping.
+ */
+function heartbeatReceiver(heartbeat: Heartbeat): Record<string, unknown> {
+  return {
+    name: HEARTBEAT,
+    slack_configs: [
+      {
+        api_url_file: heartbeat.urlFile,
+        send_resolved: false,
+        title: "stackmon heartbeat",
+        text: "{{ .CommonAnnotations.summary }}",
+      },
+    ],
+  };
+}
+
+/**
+ * While alerts cannot be delivered (a dead Mattermost hook), the heartbeat stops, so that the
+ * service outside notices what chat no longer can.
+ */
+const HEARTBEAT_INHIBITION = {
+  source_matchers: ['alertname="AlertmanagerNotificationsFailing"'],
+  target_matchers: ['alertname="Watchdog"'],
+  equal: [],
+};
 
 /** What the catalog declares: while one alert fires for a target, others of it are held back. */
 function declaredInhibitions(alerts: readonly ResolvedAlert[]): Record<string, unknown>[] {

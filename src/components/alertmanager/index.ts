@@ -13,13 +13,14 @@ import {
 import { alertmanagerAlerts } from "./alerts.js";
 import { alertmanagerDashboards } from "./dashboards.js";
 import { defineComponent, type StackContext } from "../component.js";
-import { hardening } from "../shared/hardening.js";
+import { GO_PROCESS_METRICS, hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
 import { renderAlertmanagerConfig } from "./alertmanagerConfig.js";
 import { messageTemplates } from "../../alerting/mattermost.js";
 import { allMattermostRoutes } from "../../alerting/ownerRoutes.js";
 import { buildRouteTree } from "../../alerting/routeTree.js";
+import { heartbeatUrl } from "../../alerting/heartbeat.js";
 import type { FileSpec } from "../../render/desiredState.js";
 
 const CONFIG_PATH = ["alertmanager"] as const;
@@ -142,6 +143,7 @@ export const alertmanager = defineComponent({
     const configFile = "/etc/alertmanager/alertmanager.yml";
     const templatesFile = "/etc/alertmanager/templates/stackmon.tmpl";
     const webhookFile = (name: string) => `/etc/alertmanager/secrets/${name}.url`;
+    const heartbeat = stack.alerting.engine === "alertmanager" ? stack.alerting.heartbeat : undefined;
     // With Grafana as the engine, Alertmanager receives nothing from Prometheus and delivers nothing.
     const delivering = stack.alerting.engine === "alertmanager";
     const routes = delivering ? allMattermostRoutes(stack.alerting) : [];
@@ -178,6 +180,9 @@ export const alertmanager = defineComponent({
             tree: buildRouteTree(stack.alerting, stack.hosts, delivering),
             templatesPath: stack.path(templatesFile),
             webhookFile: (name) => stack.path(webhookFile(name)),
+            ...(heartbeat
+              ? { heartbeat: { interval: heartbeat.interval, urlFile: stack.path(webhookFile("heartbeat")) } }
+              : {}),
           }),
           mode: 0o640,
           owner: "root",
@@ -202,6 +207,18 @@ export const alertmanager = defineComponent({
           : []),
         ...webhookFiles.values(),
         ...clusterTlsFile(settings),
+        ...(heartbeat
+          ? [
+              {
+                path: webhookFile("heartbeat"),
+                content: { template: [{ secret: heartbeatUrl(heartbeat), as: "raw" as const }] },
+                mode: 0o640,
+                owner: "root",
+                group: "alertmanager",
+                consumers: reload,
+              },
+            ]
+          : []),
         ...web.files,
       ],
       directories: [
@@ -232,7 +249,7 @@ export const alertmanager = defineComponent({
         readinessPath: "/-/ready",
         scheme: settings.web.tls ? "https" : "http",
         reload: { kind: "signal", signal: "SIGHUP" },
-        hardening: hardening({ readWritePaths: [DATA_DIR] }),
+        hardening: hardening({ ...GO_PROCESS_METRICS, readWritePaths: [DATA_DIR] }),
         after: [],
       },
     };

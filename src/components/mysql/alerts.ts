@@ -204,6 +204,55 @@ const restarted: AlertDefinition = {
   },
 };
 
+const collectorFailedDescription = (collector: string) =>
+  `Alerts built on what it reads cannot fire while it fails (collect.slave_status: the replication alerts; collect.global_status and global_variables: connections, threads, open files). The exporter's log (\`journalctl -u prometheus-mysqld-exporter\`) names the error for ${collector}: usually a privilege its database user lacks (on MariaDB 10.5.9 and later SHOW SLAVE STATUS needs SLAVE MONITOR), or a table this server version does not have.`;
+
+/**
+ * mysqld_exporter 0.15 reports each collector's success; 0.14 (Debian 12) only counts errors
+ * per collector, from the first one on.
+ */
+const collectorFailed: AlertDefinition = {
+  name: "MySQLExporterCollectorFailed",
+  severity: "warning",
+  for: "10m",
+  expr: () =>
+    "mysql_exporter_collector_success == 0 or increase(mysql_exporter_scrape_errors_total[10m]) > 0",
+  summary: "The MySQL exporter's {{ $labels.collector }} collector fails at {{ $labels.instance }}",
+  description: collectorFailedDescription("{{ $labels.collector }}"),
+  verify: { check: "mysql exporter collectors", nameLabel: "collector" },
+  tests: (input) => {
+    const collector = (name: string) => ({ ...SERVER, collector: name });
+    const success = (name: string, value: number) =>
+      steady(seriesOf("mysql_exporter_collector_success", collector(name)), value, input);
+    const errors = (name: string) => seriesOf("mysql_exporter_scrape_errors_total", collector(name));
+    return {
+      // 0.15's form; 0.14's (errors counted at every scrape) is proven against the real exporter.
+      fires: caseOf(
+        [
+          success("collect.global_status", 1),
+          success("collect.slave_status", 0),
+          steady(errors("collect.info_schema.innodb_cmp"), 1, input),
+        ],
+        input,
+        {
+          labels: collector("collect.slave_status"),
+          summary: "The MySQL exporter's collect.slave_status collector fails at web1",
+          description: collectorFailedDescription("collect.slave_status"),
+        },
+      ),
+      // One error long ago, and every collector succeeding since.
+      quiet: caseOf(
+        [
+          success("collect.global_status", 1),
+          success("collect.slave_status", 1),
+          steady(errors("collect.info_schema.innodb_cmp"), 1, input),
+        ],
+        input,
+      ),
+    };
+  },
+};
+
 export const mysqlAlerts: readonly AlertDefinition[] = [
   mysqlDown,
   tooManyConnections,
@@ -211,4 +260,5 @@ export const mysqlAlerts: readonly AlertDefinition[] = [
   replicationStopped,
   replicationLag,
   restarted,
+  collectorFailed,
 ];

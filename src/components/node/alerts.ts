@@ -537,6 +537,96 @@ function systemdUnitFailed(): AlertDefinition {
   };
 }
 
+// ---- The host unreachable ---------------------------------------------------------------------
+
+const hostUnreachableDescription =
+  "Prometheus reaches neither its node exporter nor any other exporter on it: the host is down, cut off from the network, or its firewall changed. Its other targets' TargetDown alerts are held back while this one fires; the websites it serves are still reported by their probes. Try `ping` and `ssh`, then its console at the provider.";
+
+/**
+ * The whole host, not one exporter: its node exporter does not answer and neither does anything
+ * else scraped from it. A node exporter that merely stopped, on a host whose other exporters
+ * answer, is only its own TargetDown and holds nothing back.
+ */
+function hostUnreachable(): AlertDefinition {
+  const up = (job: string, value: number, input: AlertTestInput) =>
+    steady(`up{job="${job}",instance="${HOST.instance}"}`, value, input);
+  return {
+    name: "HostUnreachable",
+    severity: "critical",
+    for: "2m",
+    expr: () => 'up{job="node"} == 0 unless on (instance) up == 1',
+    summary: "{{ $labels.instance }} is unreachable: none of its exporters answers",
+    description: hostUnreachableDescription,
+    inhibits: ["TargetDown"],
+    tests: (input) => ({
+      fires: caseOf([up("node", 0, input), up("mysql", 0, input)], input, {
+        labels: HOST,
+        summary: "web1 is unreachable: none of its exporters answers",
+        description: hostUnreachableDescription,
+      }),
+      // The node exporter stopped, MySQL's exporter still answers: the host is up.
+      quiet: caseOf([up("node", 0, input), up("mysql", 1, input)], input),
+    }),
+  };
+}
+
+// ---- The exporter's own blind spots ---------------------------------------------------------
+
+/**
+ * The collectors whose data this catalog reads. Others report failure on any host that lacks
+ * what they look for (bonding, mdadm without RAID, nfs, hwmon in a VM): node_exporter counts "no
+ * data" as a failed collector, so alerting on them all would fire everywhere.
+ */
+const WATCHED_COLLECTORS = [
+  "cpu",
+  "diskstats",
+  "filefd",
+  "filesystem",
+  "loadavg",
+  "meminfo",
+  "netdev",
+  "stat",
+  "systemd",
+  "timex",
+  "vmstat",
+] as const;
+
+function collectorFailed(): AlertDefinition {
+  const summary = (collector: string, instance: string) =>
+    `The node exporter's ${collector} collector fails at ${instance}`;
+  const description = (collector: string) =>
+    `Alerts built on what it collects cannot fire while it fails (filesystem: the disk alerts; timex: the clock alerts; systemd: failed and crash-looping units). \`journalctl -u prometheus-node-exporter\` names the error for ${collector}; a sandbox that hides what it reads is the usual cause, or a kernel interface missing on this host.`;
+  const collectors = (failing: string) => (input: AlertTestInput) =>
+    WATCHED_COLLECTORS.map((collector) =>
+      steady(seriesOf("node_scrape_collector_success", { collector }), collector === failing ? 0 : 1, input),
+    );
+  return {
+    name: "NodeExporterCollectorFailed",
+    severity: "warning",
+    for: "10m",
+    expr: () => `node_scrape_collector_success{collector=~"${WATCHED_COLLECTORS.join("|")}"} == 0`,
+    summary: summary("{{ $labels.collector }}", "{{ $labels.instance }}"),
+    description: description("{{ $labels.collector }}"),
+    verify: { check: "node exporter collectors", nameLabel: "collector" },
+    tests: (input) => ({
+      fires: caseOf(collectors("timex")(input), input, {
+        labels: { collector: "timex", ...HOST },
+        summary: summary("timex", "web1"),
+        description: description("timex"),
+      }),
+      // Collectors with nothing to collect here (no bonding, no RAID) fail by design.
+      quiet: caseOf(
+        [
+          ...collectors("none")(input),
+          steady(seriesOf("node_scrape_collector_success", { collector: "bonding" }), 0, input),
+          steady(seriesOf("node_scrape_collector_success", { collector: "mdadm" }), 0, input),
+        ],
+        input,
+      ),
+    }),
+  };
+}
+
 export const nodeAlerts: readonly AlertDefinition[] = [
   almostOut(SPACE, "warning", 5),
   almostOut(SPACE, "critical", 3),
@@ -559,4 +649,6 @@ export const nodeAlerts: readonly AlertDefinition[] = [
   fileDescriptorsHigh("critical", 90),
   oomKillDetected(),
   systemdUnitFailed(),
+  collectorFailed(),
+  hostUnreachable(),
 ];

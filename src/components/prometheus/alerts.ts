@@ -10,13 +10,13 @@ const targetDown: AlertDefinition = {
   expr: () => "up == 0",
   summary: "{{ $labels.job }} at {{ $labels.instance }} is down",
   description:
-    "Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }}: the exporter or the host it runs on is not answering. Its other alerts are silent until it is back.",
+    "Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }}: the exporter or the host it runs on is not answering. The alerts built on its data cannot fire until it is back; the host's other alerts still do.",
   tests: (input) => ({
     fires: caseOf([steady('up{job="node",instance="web1"}', 0, input)], input, {
       labels: { job: "node", instance: "web1" },
       summary: "node at web1 is down",
       description:
-        "Prometheus cannot scrape node at web1: the exporter or the host it runs on is not answering. Its other alerts are silent until it is back.",
+        "Prometheus cannot scrape node at web1: the exporter or the host it runs on is not answering. The alerts built on its data cannot fire until it is back; the host's other alerts still do.",
     }),
     quiet: caseOf([steady('up{job="node",instance="web1"}', 1, input)], input),
   }),

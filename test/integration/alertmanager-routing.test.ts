@@ -19,7 +19,8 @@ interface AlertmanagerAlert {
   readonly status: { readonly state: string; readonly inhibitedBy: readonly string[] };
 }
 
-const title = (post: Post) => post.attachments[0]?.title ?? "";
+/** A post's title, without the zero-width spaces that keep a URL in it from becoming a link. */
+const title = (post: Post) => (post.attachments[0]?.title ?? "").replace(/\u200b/g, "");
 
 /** A healthchecks-style ping endpoint: any POST is a ping, answered "OK". */
 interface PingReceiver {

@@ -1,0 +1,259 @@
+// Long-term storage with the real binaries: `stackmon up` runs VictoriaMetrics (Debian's 1.79)
+// behind TLS and basic auth, the real Prometheus writes to it, and what it scraped is queried
+// back from VictoriaMetrics. Two more Prometheus servers with the config stackmon renders for a
+// pair (replica a and b) write the same target: VictoriaMetrics keeps one series, one sample per
+// scrape interval. The password never shows in argv, its log or its /flags page.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse, stringify } from "yaml";
+import { maskedText } from "../../src/render/fileContent.js";
+import { parseStackConfig, renderStack } from "../../src/stack.js";
+import { eventually, sleep } from "../helpers/eventually.js";
+import { freePorts } from "../helpers/ports.js";
+import { startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+import { makeCertificate, type TestCertificate } from "../helpers/tls.js";
+
+/** Every character systemd's environment files and shells treat specially. */
+const PASSWORD = 'vm "pass" $HOME `id` \\n #1';
+const SCRAPE_SECONDS = 2;
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** A GET over TLS, the certificate checked against the test's CA. */
+function httpsGet(url: string, ca: string, auth?: { user: string; password: string }): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        ca,
+        headers: auth
+          ? { Authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString("base64")}` }
+          : {},
+      },
+      (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+    req.setTimeout(10_000, () => req.destroy(new Error(`${url} timed out`)));
+    req.end();
+  });
+}
+
+interface VectorSample {
+  readonly metric: Record<string, string>;
+  readonly value: [number, string];
+}
+
+/** The process whose command line holds `marker`, by its /proc entry. */
+function processWith(marker: string): { pid: number; argv: string[] } | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean);
+      if (argv.some((arg) => arg.includes(marker))) return { pid: Number(entry), argv };
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+describe("long-term storage with the real Prometheus and VictoriaMetrics", () => {
+  let up: UpProcess;
+  let cert: TestCertificate;
+  let ca: string;
+  let vmUrl: string;
+  let workDir: string;
+  let ports: number[];
+  const pair: ChildProcess[] = [];
+  const dir = tempDir("stackmon-storage-it-");
+
+  const query = async (expr: string, atSecondsAgo = 0): Promise<VectorSample[]> => {
+    const time = Date.now() / 1000 - atSecondsAgo;
+    const url = `${vmUrl}/api/v1/query?${new URLSearchParams({ query: expr, time: String(time) }).toString()}`;
+    const answer = await httpsGet(url, ca, { user: "prometheus", password: PASSWORD });
+    assert.equal(answer.status, 200, answer.body);
+    return (JSON.parse(answer.body) as { data: { result: VectorSample[] } }).data.result;
+  };
+
+  before(async () => {
+    cert = makeCertificate(dir);
+    ca = readFileSync(cert.certFile, "utf8");
+    ports = await freePorts(6);
+    const [prom, am, node, vm] = ports;
+    vmUrl = `https://127.0.0.1:${vm}`;
+    writeFileSync(join(dir, "vm.password"), `${PASSWORD}\n`, { mode: 0o600 });
+    const config = `
+global: {hostname: it-host, scrape_interval: ${SCRAPE_SECONDS}s, scrape_timeout: 1s, evaluation_interval: ${SCRAPE_SECONDS}s}
+prometheus: {listen_address: "127.0.0.1:${prom}"}
+alertmanager: {listen_address: "127.0.0.1:${am}"}
+grafana: {enabled: false}
+exporters:
+  node: {listen_address: "127.0.0.1:${node}"}
+  blackbox: {enabled: false}
+storage:
+  enabled: true
+  listen_address: "127.0.0.1:${vm}"
+  web:
+    tls: {cert_file: ${cert.certFile}, key_file: ${cert.keyFile}}
+    basic_auth: {username: prometheus, password_file: ${join(dir, "vm.password")}}
+`;
+    mkdirSync(join(dir, "up"));
+    up = await startUp(config, { dir: join(dir, "up") });
+    workDir = join(dir, "up", "work");
+  });
+
+  after(async () => {
+    for (const child of pair) child.kill("SIGTERM");
+    await up?.stop();
+  });
+
+  it("receives what the real Prometheus scraped, through remote_write over TLS with basic auth", async () => {
+    const found = await eventually(
+      "the node exporter's up series in VictoriaMetrics",
+      async () => {
+        const result = await query('up{job="node", instance="it-host"}');
+        return result.length === 1 && result[0]?.value[1] === "1" ? result : undefined;
+      },
+      90_000,
+      1000,
+    );
+    assert.deepEqual(found[0]?.metric, { __name__: "up", instance: "it-host", job: "node" });
+    // A sample with its value, not just a name: the node exporter's own build info is there too.
+    const build = await eventually("node_exporter_build_info", async () => {
+      const result = await query("node_exporter_build_info");
+      return result.length > 0 ? result : undefined;
+    });
+    assert.match(build[0]?.metric["version"] ?? "", /^1\.\d+\.\d+/);
+  });
+
+  it("refuses queries and writes without the password, and with a wrong one", async () => {
+    const url = `${vmUrl}/api/v1/query?query=up`;
+    assert.equal((await httpsGet(url, ca)).status, 401);
+    assert.equal((await httpsGet(url, ca, { user: "prometheus", password: "wrong" })).status, 401);
+    assert.equal((await httpsGet(`${vmUrl}/api/v1/write`, ca)).status, 401);
+    // 1.79 serves these without basic auth unless they have their own key: stackmon gives them one.
+    assert.equal((await httpsGet(`${vmUrl}/debug/pprof/`, ca)).status, 401);
+    assert.equal((await httpsGet(`${vmUrl}/flags`, ca)).status, 401);
+  });
+
+  it("never has the password in argv, in its log, or on its /flags page", async () => {
+    const vm = processWith(`-storageDataPath=${workDir}`);
+    assert.ok(vm, "VictoriaMetrics runs");
+    assert.ok(vm.argv.includes("-envflag.enable") && vm.argv.includes("-httpAuth.username=prometheus"));
+    assert.ok(!vm.argv.join(" ").includes("pass"), `argv: ${vm.argv.join(" ")}`);
+    const environ = readFileSync(`/proc/${vm.pid}/environ`, "utf8").split("\0");
+    assert.ok(
+      environ.includes(`httpAuth_password=${PASSWORD}`),
+      "it got the password, unchanged, from its environment",
+    );
+    const log = readFileSync(join(workDir, "logs", "storage.log"), "utf8");
+    assert.match(log, /flag "httpAuth\.password"="secret"/);
+    assert.ok(!log.includes(PASSWORD));
+    const flags = await httpsGet(`${vmUrl}/flags?authKey=${encodeURIComponent(PASSWORD)}`, ca);
+    assert.equal(flags.status, 200);
+    assert.match(flags.body, /-httpAuth\.password="secret"/);
+    assert.ok(!flags.body.includes(PASSWORD));
+    const metrics = await httpsGet(`${vmUrl}/metrics`, ca);
+    assert.ok(!metrics.body.includes(PASSWORD), "nor in its metrics");
+    const env = readFileSync(join(workDir, "etc/stackmon/victoria-metrics/environment"), "utf8");
+    assert.ok(!env.includes(PASSWORD), "the file holds it escaped for systemd");
+  });
+
+  it("keeps one series, one sample per scrape interval, when a Prometheus pair (replica a and b) writes the same target", async () => {
+    const [, , node, vm, promA, promB] = ports;
+    // The prometheus.yml stackmon renders for each replica of a pair writing to this storage.
+    const replicaConfig = (replica: string) => {
+      const stack = renderStack(
+        parseStackConfig(
+          `
+global: {hostname: it-host, scrape_interval: ${SCRAPE_SECONDS}s, scrape_timeout: 1s, external_labels: {replica: ${replica}}}
+alertmanager: {enabled: false}
+grafana: {enabled: false}
+exporters: {node: {enabled: false}, blackbox: {enabled: false}}
+prometheus:
+  scrape_jobs: [{name: pair, targets: ["127.0.0.1:${node}"]}]
+storage:
+  enabled: true
+  listen_address: "127.0.0.1:${vm}"
+  web:
+    tls: {cert_file: ${cert.certFile}, key_file: ${cert.keyFile}}
+    basic_auth: {username: prometheus, password_file: ${join(dir, "vm.password")}}
+`,
+          "stackmon.yml",
+          {},
+        ),
+        { root: join(dir, `replica-${replica}`), platform: "supervisor" },
+      );
+      const file = stack.files.find((f) => f.path === "/etc/prometheus/prometheus.yml");
+      assert.ok(file);
+      const rendered = parse(maskedText(file.content)) as {
+        remote_write: Record<string, unknown>[];
+        scrape_configs: { job_name: string }[];
+      };
+      // Only the pair's own job: the storage and Prometheus jobs are the stack's under `up`.
+      rendered.scrape_configs = rendered.scrape_configs.filter((j) => j.job_name === "pair");
+      assert.deepEqual(rendered.remote_write[0]?.["write_relabel_configs"], [
+        { action: "labeldrop", regex: "replica" },
+      ]);
+      (rendered.remote_write[0]?.["basic_auth"] as Record<string, string>)["password_file"] = join(
+        dir,
+        "vm.password",
+      );
+      const path = join(dir, `replica-${replica}.yml`);
+      writeFileSync(path, stringify({ ...rendered, rule_files: [] }));
+      return path;
+    };
+    for (const [replica, port] of [
+      ["a", promA],
+      ["b", promB],
+    ] as const) {
+      pair.push(
+        spawn(
+          "prometheus",
+          [
+            `--config.file=${replicaConfig(replica)}`,
+            `--storage.tsdb.path=${join(dir, `replica-${replica}-data`)}`,
+            `--web.listen-address=127.0.0.1:${port}`,
+          ],
+          { stdio: "ignore" },
+        ),
+      );
+    }
+    const windowSeconds = 60;
+    // VictoriaMetrics shows samples 30 s after they arrive (-search.latencyOffset): look that far back.
+    await sleep((windowSeconds + 40) * 1000);
+    const series = await query('up{job="pair"}', 35);
+    assert.equal(series.length, 1, `one series, not one per replica: ${JSON.stringify(series)}`);
+    assert.deepEqual(series[0]?.metric, {
+      __name__: "up",
+      instance: "127.0.0.1:" + String(node),
+      job: "pair",
+    });
+    const stored = await query(`count_over_time(up{job="pair"}[${windowSeconds}s])`, 35);
+    const samples = Number(stored[0]?.value[1]);
+    const perReplica = windowSeconds / SCRAPE_SECONDS;
+    assert.ok(
+      samples >= perReplica - 2 && samples <= perReplica + 1,
+      `${samples} samples in ${windowSeconds}s: one per ${SCRAPE_SECONDS}s interval, not one per replica (${perReplica * 2})`,
+    );
+    const deduplicated = await httpsGet(`${vmUrl}/metrics`, ca);
+    const removed = [
+      ...deduplicated.body.matchAll(/^vm_deduplicated_samples_total\{type="(merge|select)"\} (\d+)$/gm),
+    ]
+      .map((m) => Number(m[2]))
+      .reduce((a, b) => a + b, 0);
+    assert.ok(removed > 0, "VictoriaMetrics reports the duplicates it removed");
+  });
+});

@@ -1,4 +1,5 @@
-// Every panel of every dashboard against the real stack: `stackmon up` with Prometheus scraping
+// Every panel of every dashboard against the real stack, in Prometheus and in the long-term
+// storage Grafana reads by default (VictoriaMetrics): `stackmon up` with Prometheus scraping
 // the node exporter, mysqld_exporter on a real MariaDB, blackbox probing a local HTTPS site, a
 // plain site, a TCP port and ping, the PM2 exporter on a real daemon and the Duplicati exporter
 // fed real reports. Template variables take the values Prometheus returns for them; each query
@@ -159,6 +160,8 @@ describe("every dashboard panel against the real stack", () => {
   let up: UpProcess;
   let configText: string;
   let base: string;
+  /** VictoriaMetrics, Grafana's default datasource when the stack has long-term storage. */
+  let storageBase: string;
   const servers: Server[] = [];
 
   before(async () => {
@@ -179,7 +182,7 @@ describe("every dashboard panel against the real stack", () => {
     const httpsPort = (https.address() as AddressInfo).port;
     const httpPort = (http.address() as AddressInfo).port;
 
-    const [prom, am, node, blackbox, mysqld, pm2Port, dup] = await freePorts(7);
+    const [prom, am, node, blackbox, mysqld, pm2Port, dup, vm] = await freePorts(8);
     configText = `
 global: {hostname: it-host, scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
 prometheus: {listen_address: "127.0.0.1:${prom}"}
@@ -206,9 +209,11 @@ exporters:
     token_env: DUPLICATI_TOKEN
     scrape_interval: 1s
     backups: [{name: nightly-home, max_age: 26h}]
+storage: {enabled: true, listen_address: "127.0.0.1:${vm}"}
 `;
     up = await startUp(configText, { env: { ...process.env, DUPLICATI_TOKEN: TOKEN } });
     base = `http://127.0.0.1:${prom}`;
+    storageBase = `http://127.0.0.1:${vm}`;
 
     for (const fixture of ["json-2.1-success.json", "json-error-long-duration.json"]) {
       const response = await fetch(`http://127.0.0.1:${dup}/report?token=${TOKEN}`, {
@@ -249,6 +254,7 @@ exporters:
         "stackmon-overview",
         "stackmon-pm2",
         "stackmon-prometheus",
+        "stackmon-storage",
         "stackmon-websites",
       ],
     );
@@ -271,6 +277,7 @@ exporters:
     "stackmon-backups",
     "stackmon-prometheus",
     "stackmon-alertmanager",
+    "stackmon-storage",
   ]) {
     it(`runs every query of ${uid} without error, with data wherever the panel promises some`, async () => {
       const spec = dashboards().find((d) => d.uid === uid);
@@ -285,6 +292,29 @@ exporters:
       assert.deepEqual(problems, [], `${uid}:\n  ${problems.join("\n  ")}`);
     });
   }
+
+  it("runs every query of every dashboard against the long-term storage (Grafana's default), with data wherever promised", async () => {
+    // VictoriaMetrics answers for samples 30 s old and more (-search.latencyOffset): wait for a
+    // minute of history there, as a range query of the last minute needs.
+    await eventually(
+      "a minute of history in VictoriaMetrics",
+      async () => ((await finiteValues(storageBase, 'up{job="node"}', false)) >= 10 ? true : undefined),
+      120_000,
+      2000,
+    );
+    const problems: string[] = [];
+    for (const spec of dashboards()) {
+      const variables = await resolveVariables(storageBase, spec);
+      for (const [name, list] of Object.entries(variables))
+        if (list.length === 0) problems.push(`${spec.uid}: $${name} has no values`);
+      for (const panel of inventoryOf(spec).panels) {
+        if (panel.queries.length === 0) continue;
+        const problem = await checkPanel(storageBase, panel, variables);
+        if (problem !== undefined) problems.push(`${spec.uid} panel "${panel.title}": ${problem}`);
+      }
+    }
+    assert.deepEqual(problems, [], problems.join("\n"));
+  });
 
   it("runs the queries of panels only a systemd host has (its units) without error", async () => {
     const onHost = stackDashboards(parseStackConfig(configText, "stackmon.yml", {}), HOST_TARGET);

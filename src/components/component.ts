@@ -97,6 +97,11 @@ export interface RolePlacement {
    * it): on its hosts it listens on the host's address with TLS and basic auth, like an exporter.
    */
   readonly exposed?: boolean;
+  /**
+   * With two or more hosts of the role, they reach each other's (a Prometheus pair scrapes both
+   * Prometheus, every Prometheus sends to every Alertmanager): then it is exposed like above.
+   */
+  readonly peers?: boolean;
 }
 
 export interface ComponentDefinition<S extends { readonly enabled: boolean }> {

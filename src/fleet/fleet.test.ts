@@ -232,3 +232,87 @@ describe("scrape timeouts", () => {
     assert.doesNotMatch(file(mon1, "/etc/prometheus/prometheus.yml"), /scrape_timeout/);
   });
 });
+
+describe("two servers", () => {
+  const PAIR = `grafana: { enabled: false }
+hosts:
+  mon1: { ssh: root@10.0.0.5, roles: [server] }
+  mon2: { ssh: root@10.0.0.6, roles: [server] }
+  web1: { ssh: root@10.0.0.11 }
+`;
+
+  it("scrape everything both, label their samples with their replica and drop it from alerts", () => {
+    const fleet = load(PAIR);
+    const config = parse(
+      file(renderFleetHost(fleet, "mon1", HOST_TARGET), "/etc/prometheus/prometheus.yml"),
+    ) as {
+      global: { external_labels: Record<string, string> };
+      alerting: { alert_relabel_configs: unknown[]; alertmanagers: Record<string, unknown>[] };
+      scrape_configs: ScrapeConfig[];
+    };
+    assert.deepEqual(config.global.external_labels, { replica: "mon1" });
+    assert.deepEqual(config.alerting.alert_relabel_configs, [{ action: "labeldrop", regex: "replica" }]);
+    assert.deepEqual(config.scrape_configs.map((c) => c.job_name).sort(), [
+      "alertmanager@mon1",
+      "alertmanager@mon2",
+      "blackbox",
+      "node@mon1",
+      "node@mon2",
+      "node@web1",
+      "prometheus@mon1",
+      "prometheus@mon2",
+    ]);
+    const mon2 = file(renderFleetHost(fleet, "mon2", HOST_TARGET), "/etc/prometheus/prometheus.yml");
+    assert.match(mon2, /job_name: node@web1/, "the other server scrapes web1 too");
+    assert.match(mon2, /replica: mon2/);
+  });
+
+  it("send every alert to both Alertmanagers, each checked against the CA with its own password", () => {
+    const config = parse(
+      file(renderFleetHost(load(PAIR), "mon2", HOST_TARGET), "/etc/prometheus/prometheus.yml"),
+    ) as {
+      alerting: { alertmanagers: Record<string, unknown>[] };
+    };
+    assert.deepEqual(config.alerting.alertmanagers, [
+      {
+        scheme: "https",
+        basic_auth: { username: "prometheus", password_file: "/etc/prometheus/secrets/hosts/mon2.password" },
+        tls_config: { ca_file: "/etc/prometheus/stackmon-ca.crt", server_name: "mon2" },
+        static_configs: [{ targets: ["10.0.0.6:9093"] }],
+      },
+      {
+        scheme: "https",
+        basic_auth: { username: "prometheus", password_file: "/etc/prometheus/secrets/hosts/mon1.password" },
+        tls_config: { ca_file: "/etc/prometheus/stackmon-ca.crt", server_name: "mon1" },
+        static_configs: [{ targets: ["10.0.0.5:9093"] }],
+      },
+    ]);
+  });
+
+  it("cluster their Alertmanagers over mutual TLS with the fleet's certificates", () => {
+    const mon1 = renderFleetHost(load(PAIR), "mon1", HOST_TARGET);
+    const args = mon1.services.find((s) => s.id === "alertmanager")?.args ?? [];
+    assert.deepEqual(
+      args.filter((a) => a.startsWith("--cluster.") || a.startsWith("--web.listen")),
+      [
+        "--web.listen-address=10.0.0.5:9093",
+        "--cluster.listen-address=10.0.0.5:9094",
+        "--cluster.advertise-address=10.0.0.5:9094",
+        "--cluster.peer=10.0.0.6:9094",
+        "--cluster.tls-config=/etc/alertmanager/cluster-tls.yml",
+      ],
+    );
+    assert.equal(file(mon1, "/etc/stackmon/tls/ca.crt"), "<secret: the fleet's CA (/state/ca.crt)>");
+    const key = mon1.files.find((f) => f.path === "/etc/stackmon/tls/alertmanager.key");
+    assert.deepEqual([key?.mode, key?.group], [0o640, "alertmanager"]);
+  });
+
+  it("leave a single server as it was: no replica, no cluster, its own on loopback", () => {
+    const single = renderFleetHost(load(FLEET), "mon1", HOST_TARGET);
+    assert.doesNotMatch(file(single, "/etc/prometheus/prometheus.yml"), /replica/);
+    const args = single.services.find((s) => s.id === "alertmanager")?.args ?? [];
+    assert.ok(
+      args.includes("--cluster.listen-address=") && args.includes("--web.listen-address=127.0.0.1:9093"),
+    );
+  });
+});

@@ -12,6 +12,7 @@ import {
   issuePathInFile,
   mergedDocument,
   misplacedKeys,
+  pairedDocument,
   placeComponents,
   type Exposure,
 } from "./hostDocuments.js";
@@ -89,8 +90,9 @@ export function buildFleet(document: Raw, options: FleetOptions): Fleet | { read
   const inventory = parseInventory(entries);
   const issues: IssueWithHost[] = inventory.issues.map((issue) => ({ issue, host: "" }));
   const hosts: FleetHost[] = [];
+  const inventoryHosts = inventory.hosts.map(({ host }) => host);
   for (const { host, own } of inventory.hosts) {
-    const result = hostConfig(host, own, shared, options);
+    const result = hostConfig(host, own, shared, options, inventoryHosts);
     if ("issues" in result) {
       issues.push(...result.issues.map((issue) => ({ issue, host: host.name })));
     } else {
@@ -168,15 +170,22 @@ function hostConfig(
   own: Raw,
   shared: Raw,
   options: FleetOptions,
+  inventory: readonly InventoryHost[],
 ): FleetHost | { issues: ConfigIssue[] } {
   const { components } = options;
-  const placement = placeComponents(components, host, own);
+  const servers = inventory.filter((h) => hasRole(h, "server"));
+  const placement = placeComponents(components, host, own, (role) =>
+    role === "server" ? servers.length : inventory.filter((h) => hasRole(h, role)).length,
+  );
   const early = [...misplacedKeys(components, host.name, own), ...placement.issues];
   if (early.length > 0) return { issues: early };
   const toFile = (issues: readonly ConfigIssue[]) =>
     issues.map((issue) => ({ ...issue, path: issuePathInFile(issue.path, host.name, own, shared) }));
 
-  const merged = mergedDocument(shared, own, host, components, placement.placement.placed);
+  const bindHost = isIpLiteral(host.address) ? host.address : "0.0.0.0";
+  const base = mergedDocument(shared, own, host, components, placement.placement.placed);
+  const paired = hasRole(host, "server") && servers.length > 1;
+  const merged = paired ? pairedDocument(base, host, servers, bindHost) : base;
   const first = options.validate(merged);
   if ("issues" in first) return { issues: toFile(first.issues) };
 
@@ -189,7 +198,7 @@ function hostConfig(
   }
   const paths = controllerPaths(options.stateDir);
   const exposure: Exposure = {
-    bindHost: isIpLiteral(host.address) ? host.address : "0.0.0.0",
+    bindHost,
     tlsPaths: (id) => ({ cert_file: `/etc/stackmon/tls/${id}.crt`, key_file: `/etc/stackmon/tls/${id}.key` }),
     basicAuth: { username: "prometheus", password_file: paths.scrapePassword(host.name) },
   };

@@ -3,7 +3,7 @@
 // and basic auth. Pure: raw documents in, raw documents and issues out; the schema runs after.
 import type { Component } from "../components/component.js";
 import type { ConfigIssue, ConfigPath } from "../config/configError.js";
-import { HOST_ENTRY_KEYS, hasRole, type InventoryHost } from "./inventory.js";
+import { HOST_ENTRY_KEYS, hasRole, type InventoryHost, type Role } from "./inventory.js";
 
 type Raw = Record<string, unknown>;
 
@@ -62,6 +62,7 @@ export function placeComponents(
   components: readonly Component[],
   host: InventoryHost,
   own: Raw,
+  hostsWithRole: (role: Role) => number,
 ): { placement: HostPlacement; issues: ConfigIssue[] } {
   const placed: Component[] = [];
   const exposed: Component[] = [];
@@ -75,7 +76,8 @@ export function placeComponents(
     }
     if (hasRole(host, placement.role)) {
       placed.push(component);
-      if (placement.exposed === true) exposed.push(component);
+      const paired = placement.peers === true && hostsWithRole(placement.role) > 1;
+      if (placement.exposed === true || paired) exposed.push(component);
       continue;
     }
     if (getPath(own, component.configPath) === undefined) continue;
@@ -207,4 +209,37 @@ export function issuePathInFile(path: ConfigPath, hostName: string, own: Raw, sh
   };
   const ownDepth = depth(own);
   return ownDepth > 0 && ownDepth >= depth(shared) ? ["hosts", hostName, ...path] : path;
+}
+
+/** The Alertmanager cluster port every server of a pair gossips on. */
+export const CLUSTER_PORT = 9094;
+
+/** The fleet's CA certificate where a host's own services read it (Alertmanager's gossip). */
+export const FLEET_CA_ON_HOST = "/etc/stackmon/tls/ca.crt";
+
+/**
+ * A server of a pair: its Prometheus's samples and alerts carry `replica` (dropped before
+ * Alertmanager and storage, so the two deduplicate), and its Alertmanager gossips with the
+ * others' over mutual TLS with the fleet's certificates. A cluster the user set stays theirs.
+ */
+export function pairedDocument(
+  document: Raw,
+  host: InventoryHost,
+  servers: readonly InventoryHost[],
+  bindHost: string,
+): Raw {
+  const global = isRecord(document["global"]) ? document["global"] : {};
+  const labels = isRecord(global["external_labels"]) ? global["external_labels"] : {};
+  const result = setPath(document, ["global", "external_labels"], { ...labels, replica: host.name });
+  if (getPath(result, ["alertmanager", "cluster"]) !== undefined) return result;
+  const at = (address: string) => `${address.includes(":") ? `[${address}]` : address}:${CLUSTER_PORT}`;
+  return setPath(result, ["alertmanager", "cluster"], {
+    listen_address: at(bindHost),
+    peers: servers.filter((peer) => peer.name !== host.name).map((peer) => at(peer.address)),
+    tls: {
+      cert_file: "/etc/stackmon/tls/alertmanager.crt",
+      key_file: "/etc/stackmon/tls/alertmanager.key",
+      ca_file: FLEET_CA_ON_HOST,
+    },
+  });
 }

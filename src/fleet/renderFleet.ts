@@ -15,6 +15,7 @@ import type {
 import { enabledComponents, render, type HostFacts, type RenderExtension } from "../render/render.js";
 import { controllerPaths } from "./controllerPaths.js";
 import type { Fleet, FleetHost } from "./fleet.js";
+import { FLEET_CA_ON_HOST } from "./hostDocuments.js";
 import { hasRole } from "./inventory.js";
 
 /** Where a server keeps the CA it checks the fleet's certificates against. */
@@ -62,19 +63,29 @@ function fleetExtension(
     },
     endpoints: (own) => {
       // What this host's exposed components offer is reached at its address, like everyone's.
-      const exposedUrls = new Set(exposedEndpointsOf(host, target, components).map((e) => e.url));
-      const local = own.filter((endpoint) => !exposedUrls.has(endpoint.url));
-      if (!hasRole(host, "server")) return local;
-      const remote = fleet.hosts.flatMap((other) =>
-        exposedEndpointsOf(other, target, components).map((endpoint) => ({
-          ...endpoint,
-          url: retargetUrl(endpoint.url, other.address),
-        })),
-      );
-      return [...local, ...remote];
+      const mine = exposedEndpointsOf(host, target, components);
+      const mineUrls = new Set(mine.map((e) => e.url));
+      const local = own.filter((endpoint) => !mineUrls.has(endpoint.url));
+      const atAddress = (of: FleetHost) => (endpoint: Endpoint) => ({
+        ...endpoint,
+        url: retargetUrl(endpoint.url, of.address),
+      });
+      // A server also uses what the others share (their Alertmanagers, the storage); its own
+      // come first, so "the" Alertmanager or Prometheus of a host is its own.
+      const others = hasRole(host, "server")
+        ? fleet.hosts
+            .filter((other) => other.name !== host.name)
+            .flatMap((other) =>
+              exposedEndpointsOf(other, target, components)
+                .filter((e) => e.shared)
+                .map(atAddress(other)),
+            )
+        : [];
+      return [...local, ...mine.map(atAddress(host)), ...others];
     },
     finish: (state) => {
       const certificates = certificateFiles(host, state.services, paths, secret);
+      if (pairedServer(fleet, host)) certificates.files.push(fleetCaFile(paths, secret));
       const generated = new Set([paths.scrapePassword(host.name)]);
       return {
         ...state,
@@ -86,6 +97,25 @@ function fleetExtension(
         ),
       };
     },
+  };
+}
+
+/** A server of a pair: its Alertmanager gossips with the other's over TLS checked against the CA. */
+function pairedServer(fleet: Fleet, host: FleetHost): boolean {
+  return hasRole(host, "server") && fleet.hosts.filter((h) => hasRole(h, "server")).length > 1;
+}
+
+function fleetCaFile(
+  paths: ReturnType<typeof controllerPaths>,
+  secret: (path: string, configKey: string) => SecretRef,
+): FileSpec {
+  return {
+    path: FLEET_CA_ON_HOST,
+    content: { template: [{ secret: secret(paths.caCert, "the fleet's CA"), as: "raw" }] },
+    mode: 0o644,
+    owner: "root",
+    group: "root",
+    consumers: [{ service: "alertmanager", onChange: "restart" }],
   };
 }
 

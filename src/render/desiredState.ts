@@ -281,6 +281,11 @@ export interface Endpoint {
   /** e.g. "prometheus", "alertmanager": what it is, not who provides it. */
   readonly role: string;
   readonly url: string;
+  /**
+   * Every server of a fleet uses it, not only its own host's (each Prometheus sends to every
+   * Alertmanager and writes to every storage); a Prometheus or a Grafana serves its host.
+   */
+  readonly shared?: boolean;
 }
 
 export interface DesiredState {

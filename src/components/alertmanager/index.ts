@@ -122,7 +122,7 @@ export const alertmanager = defineComponent({
   id: "alertmanager",
   title: "Alertmanager",
   // The monitoring server's own part of a fleet.
-  placement: { role: "server", elsewhere: "never" },
+  placement: { role: "server", elsewhere: "never", peers: true },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: alertmanagerAlerts,
@@ -135,7 +135,13 @@ export const alertmanager = defineComponent({
       scrapeJobs: [
         localScrapeJob("alertmanager", "alertmanager", settings, CONFIG_PATH, global.hostname ?? "localhost"),
       ],
-      endpoints: [{ role: "alertmanager", url: `${scheme}://${formatListen({ host, port: listen.port })}` }],
+      endpoints: [
+        {
+          role: "alertmanager",
+          url: `${scheme}://${formatListen({ host, port: listen.port })}`,
+          shared: true,
+        },
+      ],
       listens: [listenClaim(settings, CONFIG_PATH)],
     };
   },

@@ -89,7 +89,7 @@ export const prometheus = defineComponent({
   id: "prometheus",
   title: "Prometheus",
   // The monitoring server's own part of a fleet.
-  placement: { role: "server", elsewhere: "never" },
+  placement: { role: "server", elsewhere: "never", peers: true },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: prometheusAlerts,

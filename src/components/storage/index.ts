@@ -134,7 +134,7 @@ export const storage = defineComponent({
     scrapeJobs: [
       localScrapeJob(STORAGE_JOB, "storage", settings, CONFIG_PATH, global.hostname ?? "localhost"),
     ],
-    endpoints: [{ role: "storage", url: publicUrl(settings) }],
+    endpoints: [{ role: "storage", url: publicUrl(settings), shared: true }],
     listens: [listenClaim(settings, CONFIG_PATH)],
   }),
   render: (settings, stack) => {

@@ -6,7 +6,7 @@
 import type { Severity } from "./alertRule.js";
 import { SEVERITIES } from "./alertRule.js";
 import type { AlertingSettings } from "./alertingSettings.js";
-import { matchesAll, oneOf, type LabelMatcher } from "./labelMatcher.js";
+import { matchesAll, matchesLabel, oneOf, type LabelMatcher } from "./labelMatcher.js";
 import { windowTimeIntervals, type NamedTimeInterval } from "./maintenance.js";
 import { mattermostRoutes, type MattermostRoute } from "./mattermost.js";
 import { ownerMattermostRoutes } from "./ownerRoutes.js";
@@ -82,7 +82,10 @@ export function buildRouteTree(
   const taken: { selector: Selector; severities: readonly Severity[] }[] = [];
   const leaf = (where: string, parent: Selector, receiver: Receiver, severity: Severity): RouteNode => {
     const reachable = windows.filter(
-      (w) => !taken.some((t) => t.severities.includes(severity) && coversSelector(t.selector, w.selector)),
+      (w) =>
+        // A window's own matcher on severity may exclude this route's severity.
+        w.selector.matchers.every((m) => m.label !== "severity" || matchesLabel(m, { severity })) &&
+        !taken.some((t) => t.severities.includes(severity) && coversSelector(t.selector, w.selector)),
     );
     const muted =
       receiver.kind === "nowhere" ? { children: [], exceeded: false } : windowRoutes(parent, reachable);

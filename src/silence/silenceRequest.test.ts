@@ -152,7 +152,10 @@ describe("silence list and expire", () => {
 
   it("shows each silence's matchers, end, how many alerts it holds back, and escapes what people wrote", () => {
     const table = formatSilences(
-      [silence(A, "active", { comment: "red\u001b[31m\u202e" }), silence(C, "expired", { endsAt: "2025-06-01T10:30:00Z" })],
+      [
+        silence(A, "active", { comment: "red\u001b[31m\u202e" }),
+        silence(C, "expired", { endsAt: "2025-06-01T10:30:00Z" }),
+      ],
       [{ labels: { alertname: "NodeDown" }, status: { state: "suppressed", silencedBy: [A] } }],
       NOW,
     );

@@ -3,7 +3,6 @@
 // the components' catalogs, so an override naming an unknown alert is an error at its position.
 import { z } from "zod";
 import { duration, secretReference } from "../config/schemaParts.js";
-import type { CoreSection } from "../config/stackConfig.js";
 import { SEVERITIES, type AlertDefinition, type Severity, type Threshold } from "./alertRule.js";
 import { maintenanceWindowSchema } from "./maintenance.js";
 import { ownerRouteSchema } from "./ownerRoutes.js";
@@ -171,11 +170,6 @@ export function alertingSchema(catalog: readonly AlertDefinition[]) {
 }
 
 export type AlertingSettings = z.infer<ReturnType<typeof alertingSchema>>;
-
-/** The core section for stackmon.yml, built from every component's catalog. */
-export function alertingSection(catalog: readonly AlertDefinition[]): CoreSection {
-  return { key: "alerting", schema: alertingSchema(catalog) };
-}
 
 /** The override for one variant of an alert, whichever shape it was written in. */
 export function overrideFor(

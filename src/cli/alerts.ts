@@ -14,14 +14,13 @@ import {
 import { buildRouteTree } from "../alerting/routeTree.js";
 import { hostsOfConfig } from "../alerting/selector.js";
 import type { Fleet } from "../fleet/fleet.js";
-import { loadStackConfig } from "../stack.js";
+import { loadStackConfig } from "../loadStack.js";
 import { parseCommandArgs } from "./args.js";
 import { fleetOf, FLEET_FLAGS } from "./fleetArgs.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const alertsCommand: Command = {
   name: "alerts",
-  summary: "list every alert: component, severity, threshold, for, and whether it is on",
   help: `Usage: stackmon alerts [-c FILE] [--routes] [--json]
 
 Lists the alert catalog as this configuration has it: each alert's name, component, severity,

@@ -20,7 +20,6 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const applyCommand: Command = {
   name: "apply",
-  summary: "make the hosts match stackmon.yml (install, configure, start, idempotent)",
   help: `Usage: stackmon apply [-c FILE] [--host NAME]... [--parallel N] [--root DIR] [--wait DURATION]
                      [--release-mirror URL] [--state DIR]
 

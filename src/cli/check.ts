@@ -6,7 +6,6 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const checkCommand: Command = {
   name: "check",
-  summary: "for CI: validate, render, run promtool/amtool/blackbox checks and the alert rule tests",
   help: `Usage: stackmon check [-c FILE]
 
 For the CI of the repository that holds your stackmon.yml: validates it, renders the stack into a

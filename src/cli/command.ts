@@ -2,7 +2,6 @@
 // Exit codes: 0 ok, 1 user error, 2 changes pending (plan), 3+ internal.
 export interface Command {
   readonly name: string;
-  readonly summary: string;
   /** Full --help text (usage line, flags, examples). */
   readonly help: string;
   run(argv: readonly string[]): Promise<number>;

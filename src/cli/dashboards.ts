@@ -8,7 +8,6 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const dashboardsCommand: Command = {
   name: "dashboards",
-  summary: "list the Grafana dashboards: each panel, its unit and its queries",
   help: `Usage: stackmon dashboards [-c FILE] [--json]
 
 Lists the dashboards Grafana gets from this configuration, as installed on a host: the overview

@@ -3,7 +3,7 @@
 import { UserError } from "../config/configError.js";
 import { defaultStateDir } from "../fleet/controllerPaths.js";
 import type { Fleet } from "../fleet/fleet.js";
-import { loadFleet } from "../stack.js";
+import { loadFleet } from "../loadStack.js";
 import { stringFlag, type ParsedArgs } from "./args.js";
 
 export const FLEET_FLAGS = {

@@ -10,7 +10,6 @@ import { configJsonSchema } from "./schema.js";
 
 export const initCommand: Command = {
   name: "init",
-  summary: "write a commented stackmon.yml with working defaults",
   help: `Usage: stackmon init [-c FILE] [--force]
 
 Writes a commented configuration (default ./stackmon.yml) and stackmon.schema.json beside it,

@@ -21,7 +21,6 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const planCommand: Command = {
   name: "plan",
-  summary: "show what apply would change (exit 2 when something would)",
   help: `Usage: stackmon plan [-c FILE] [--json] [--root DIR] [--host NAME]... [--parallel N] [--state DIR]
 
 Compares stackmon.yml with the host and lists every change apply would make: packages (or

@@ -11,7 +11,6 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const renderCommand: Command = {
   name: "render",
-  summary: "write every file the stack needs into a directory, for review",
   help: `Usage: stackmon render --out DIR [-c FILE] [--host NAME]...
 
 Writes the rendered stack under DIR as it would be laid out on the host

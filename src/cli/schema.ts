@@ -1,6 +1,6 @@
 // stackmon schema: the JSON Schema of stackmon.yml, for editor completion.
 import { z } from "zod";
-import { configSchema } from "../stack.js";
+import { configSchema } from "../loadStack.js";
 import { parseCommandArgs } from "./args.js";
 import { EXIT, printHelp, type Command } from "./command.js";
 
@@ -13,7 +13,6 @@ export function configJsonSchema(): Record<string, unknown> {
 
 export const schemaCommand: Command = {
   name: "schema",
-  summary: "print the JSON Schema of stackmon.yml (for editor completion)",
   help: `Usage: stackmon schema
 
 Prints the JSON Schema generated from the same schema stackmon validates with. Editors that

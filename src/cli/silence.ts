@@ -26,7 +26,6 @@ const CONNECTION_FLAGS = {
 
 export const silenceCommand: Command = {
   name: "silence",
-  summary: "mute alerts for a while (add), see what is muted (list), end a silence (expire)",
   help: `Usage: stackmon silence add (--host NAME | --alert NAME | --matcher label=value)... --for DURATION --comment TEXT [--author NAME]
        stackmon silence list [--all]
        stackmon silence expire ID...

@@ -17,7 +17,6 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const testAlertCommand: Command = {
   name: "test-alert",
-  summary: "send a synthetic alert through the running stack and report whether Mattermost took it",
   help: `Usage: stackmon test-alert [-c FILE] [--severity warning|critical|info] [--wait DURATION] [--dir DIR]
 
 Posts a test alert (StackmonTestAlert) to the running Alertmanager, which routes it by its

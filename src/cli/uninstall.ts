@@ -37,7 +37,6 @@ const EMPTY_STACK: HostStack = {
 
 export const uninstallCommand: Command = {
   name: "uninstall",
-  summary: "take stackmon off a host: stop its services, remove the files it wrote",
   help: `Usage: stackmon uninstall [-c FILE] [--host NAME] [--root DIR] [--yes]
 
 Stops and disables every service stackmon started on the host and removes every file it wrote

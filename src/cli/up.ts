@@ -12,7 +12,6 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const upCommand: Command = {
   name: "up",
-  summary: "run the stack here in the foreground (no systemd, no root needed)",
   help: `Usage: stackmon up [-c FILE] [--dir DIR] [--wait DURATION] [--no-install]
 
 Renders the stack into a work directory and runs Prometheus, Alertmanager and the exporters as

@@ -5,7 +5,6 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const validateCommand: Command = {
   name: "validate",
-  summary: "check stackmon.yml and report every problem with its position",
   help: `Usage: stackmon validate [-c FILE]
 
 Checks the configuration against the schema and the stack-wide rules (ports, job names), and

@@ -25,7 +25,6 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 
 export const verifyCommand: Command = {
   name: "verify",
-  summary: "check the running stack: services, Prometheus, targets, rules, alerting, auth",
   help: `Usage: stackmon verify [-c FILE] [--json] [--wait DURATION] [--dir DIR] [--host NAME]... [--parallel N]
 
 Asks the running stack, not the files: every unit active and answering, Prometheus ready, every

@@ -104,6 +104,19 @@ export interface RolePlacement {
   readonly peers?: boolean;
 }
 
+/** Builds a component's dashboards from its settings and the stack. */
+export type DashboardBuilder<S> = (settings: S, stack: StackContext) => readonly DashboardSpec[];
+
+/**
+ * A component's dashboards: their uids, known without building them (validate checks the
+ * overrides that name one), and their module, loaded only by what renders (render.ts): a config
+ * is validated without the dashboards' code.
+ */
+export interface ComponentDashboards<S> {
+  readonly uids: readonly string[];
+  readonly load: () => Promise<DashboardBuilder<S>>;
+}
+
 export interface ComponentDefinition<S extends { readonly enabled: boolean }> {
   /** Stable id: "prometheus", "node", "pm2". */
   readonly id: string;
@@ -117,7 +130,7 @@ export interface ComponentDefinition<S extends { readonly enabled: boolean }> {
   /** Its alert catalog; each alert is tunable under alerting.rules.<name>. */
   readonly alerts?: readonly AlertDefinition[];
   /** Its Grafana dashboards; thresholds come from `stack.alerts`. */
-  dashboards?(settings: S, stack: StackContext): readonly DashboardSpec[];
+  readonly dashboards?: ComponentDashboards<S>;
   contribute(settings: S, global: GlobalSettings, target: RenderTarget): Contribution;
   render(settings: S, stack: StackContext): ComponentOutput;
 }
@@ -130,6 +143,10 @@ export interface Component {
   readonly configPath: readonly [string, ...string[]];
   readonly schema: z.ZodType<{ readonly enabled: boolean }>;
   readonly alerts: readonly AlertDefinition[];
+  /** The uids of the dashboards it builds. */
+  readonly dashboardUids: readonly string[];
+  /** Loads its dashboards' module; `dashboards` works once this has resolved. */
+  loadDashboards(): Promise<void>;
   dashboards(settings: unknown, stack: StackContext): readonly DashboardSpec[];
   contribute(settings: unknown, global: GlobalSettings, target: RenderTarget): Contribution;
   render(settings: unknown, stack: StackContext): ComponentOutput;
@@ -142,6 +159,7 @@ export interface Component {
 export function defineComponent<S extends { readonly enabled: boolean }>(
   definition: ComponentDefinition<S>,
 ): Component {
+  let builder: DashboardBuilder<S> | undefined;
   return {
     id: definition.id,
     title: definition.title,
@@ -149,7 +167,15 @@ export function defineComponent<S extends { readonly enabled: boolean }>(
     configPath: definition.configPath,
     schema: definition.schema,
     alerts: definition.alerts ?? [],
-    dashboards: (settings, stack) => definition.dashboards?.(settings as S, stack) ?? [],
+    dashboardUids: definition.dashboards?.uids ?? [],
+    loadDashboards: async () => {
+      builder ??= await definition.dashboards?.load();
+    },
+    dashboards: (settings, stack) => {
+      if (!definition.dashboards) return [];
+      if (!builder) throw new Error(`${definition.id}'s dashboards are built before they are loaded`);
+      return builder(settings as S, stack);
+    },
     contribute: (settings, global, target) => definition.contribute(settings as S, global, target),
     render: (settings, stack) => definition.render(settings as S, stack),
   };

@@ -1,9 +1,9 @@
 // The validated configuration and the schema it is validated against, composed from the registry.
 import { z } from "zod";
 import type { Component } from "../components/component.js";
-import { globalSchema, type GlobalSettings } from "./globalSchema.js";
+import type { GlobalSettings } from "./globalSchema.js";
 
-/** A core section that is not a component (e.g. `global`, `alerting`). */
+/** A section of stackmon.yml that is not a component's (`global`, `alerting`, `hosts`). */
 export interface CoreSection {
   readonly key: string;
   readonly schema: z.ZodType;
@@ -24,7 +24,7 @@ export function buildConfigSchema(
   components: readonly Component[],
   coreSections: readonly CoreSection[],
 ): z.ZodType<Record<string, unknown>> {
-  const tree: SchemaTree = { global: globalSchema };
+  const tree: SchemaTree = {};
   for (const section of coreSections) tree[section.key] = section.schema;
   for (const component of components) {
     let node = tree;

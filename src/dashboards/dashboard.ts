@@ -2,17 +2,13 @@
 // `stackmon` tag and the link menu it feeds, time range, read-only), stable panel ids, and JSON
 // with sorted keys so the same config always gives the same bytes.
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
-import {
-  DashboardBuilder,
-  DashboardCursorSync,
-  DashboardLinkBuilder,
-  DashboardLinkType,
-  RowBuilder,
-  type Panel,
-  type VariableModel,
-} from "@grafana/grafana-foundation-sdk/dashboard";
+import type { Panel, VariableModel } from "@grafana/grafana-foundation-sdk/dashboard";
 import type { DashboardSpec } from "../components/component.js";
 import { datasourceVariable } from "./variables.js";
+import type * as DashboardModule from "@grafana/grafana-foundation-sdk/dashboard";
+import { sdkModule } from "./grafanaSdk.js";
+
+const dashboard = sdkModule<typeof DashboardModule>("dashboard");
 
 /** Every stackmon dashboard carries this tag; the link menu on each lists them all by it. */
 export const STACKMON_TAG = "stackmon";
@@ -42,7 +38,7 @@ export function dashboardUrl(uid: string): string {
 }
 
 export function buildDashboard(definition: DashboardDefinition): DashboardSpec {
-  const builder = new DashboardBuilder(definition.title)
+  const builder = new dashboard.DashboardBuilder(definition.title)
     .uid(definition.uid)
     .description(definition.description)
     .tags([STACKMON_TAG, ...(definition.tags ?? [])])
@@ -50,12 +46,12 @@ export function buildDashboard(definition: DashboardDefinition): DashboardSpec {
     .timezone("browser")
     .time({ from: "now-6h", to: "now" })
     .refresh("1m")
-    .tooltip(DashboardCursorSync.Crosshair)
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
     // An explicit empty list: Grafana adds its built-in annotations to it.
     .annotations([])
     .link(
-      new DashboardLinkBuilder("stackmon")
-        .type(DashboardLinkType.Dashboards)
+      new dashboard.DashboardLinkBuilder("stackmon")
+        .type(dashboard.DashboardLinkType.Dashboards)
         .tags([STACKMON_TAG])
         .asDropdown(true)
         .keepTime(true)
@@ -65,7 +61,7 @@ export function buildDashboard(definition: DashboardDefinition): DashboardSpec {
     .withVariable(datasourceVariable());
   for (const variable of definition.variables) builder.withVariable(variable);
   for (const row of definition.rows) {
-    builder.withRow(new RowBuilder(row.title));
+    builder.withRow(new dashboard.RowBuilder(row.title));
     for (const panel of row.panels) builder.withPanel(panel);
   }
   const json = laidOut(builder.build() as unknown as Record<string, unknown>);

@@ -10,7 +10,7 @@ import {
 import { STACKMON_TAG } from "./dashboard.js";
 import { DashboardSchema, type Dashboard, type DashboardPanel } from "./schema.js";
 import { selectorsOf, variablesIn, type Selector } from "./promql.js";
-import { DATASOURCE_VARIABLE } from "./variables.js";
+import { DATASOURCE_VARIABLE } from "../components/shared/grafanaDatasources.js";
 
 const KNOWN_UNITS = new Set(
   Object.values(units as Record<string, unknown>).filter((u): u is string => typeof u === "string"),

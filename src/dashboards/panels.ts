@@ -2,37 +2,35 @@
 // panel and on every query, and a description that says what the panel shows. Health values are
 // instant stats; trends are time series over range queries.
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
-import {
-  BigValueColorMode,
-  BigValueGraphMode,
-  BigValueTextMode,
-  GraphThresholdsStyleConfigBuilder,
-  GraphThresholdsStyleMode,
-  LegendDisplayMode,
-  LegendPlacement,
-  ReduceDataOptionsBuilder,
-  SortOrder,
-  StackingConfigBuilder,
-  StackingMode,
-  TooltipDisplayMode,
-  VisibilityMode,
-  VizLegendOptionsBuilder,
-  VizTooltipOptionsBuilder,
-} from "@grafana/grafana-foundation-sdk/common";
-import {
+import type {
   DashboardLinkBuilder,
-  MappingType,
-  type Panel,
-  type ThresholdsConfigBuilder,
-  type ValueMapping,
+  Panel,
+  ThresholdsConfigBuilder,
+  ValueMapping,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import { DataqueryBuilder, PromQueryFormat } from "@grafana/grafana-foundation-sdk/prometheus";
-import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
-import { PanelBuilder as StateTimelinePanelBuilder } from "@grafana/grafana-foundation-sdk/statetimeline";
-import { PanelBuilder as TablePanelBuilder } from "@grafana/grafana-foundation-sdk/table";
-import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
+import type { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
+import type { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
+import type { PanelBuilder as StateTimelinePanelBuilder } from "@grafana/grafana-foundation-sdk/statetimeline";
+import type { PanelBuilder as TablePanelBuilder } from "@grafana/grafana-foundation-sdk/table";
+import type { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
 import type * as units from "@grafana/grafana-foundation-sdk/units";
 import { PROMETHEUS } from "./variables.js";
+import type * as CommonModule from "@grafana/grafana-foundation-sdk/common";
+import type * as DashboardModule from "@grafana/grafana-foundation-sdk/dashboard";
+import type * as PrometheusModule from "@grafana/grafana-foundation-sdk/prometheus";
+import type * as StatModule from "@grafana/grafana-foundation-sdk/stat";
+import type * as StatetimelineModule from "@grafana/grafana-foundation-sdk/statetimeline";
+import type * as TableModule from "@grafana/grafana-foundation-sdk/table";
+import type * as TimeseriesModule from "@grafana/grafana-foundation-sdk/timeseries";
+import { sdkModule } from "./grafanaSdk.js";
+
+const common = sdkModule<typeof CommonModule>("common");
+const dashboard = sdkModule<typeof DashboardModule>("dashboard");
+const prometheus = sdkModule<typeof PrometheusModule>("prometheus");
+const stat = sdkModule<typeof StatModule>("stat");
+const statetimeline = sdkModule<typeof StatetimelineModule>("statetimeline");
+const table = sdkModule<typeof TableModule>("table");
+const timeseries = sdkModule<typeof TimeseriesModule>("timeseries");
 
 /** One of Grafana's unit ids, as the SDK lists them. */
 export type Unit = Extract<(typeof units)[keyof typeof units], string>;
@@ -92,18 +90,18 @@ function refIdOf(index: number): string {
 }
 
 function prometheusQuery(query: Query, index: number, kind: "instant" | "range" | "table"): DataqueryBuilder {
-  const builder = new DataqueryBuilder()
+  const builder = new prometheus.DataqueryBuilder()
     .datasource(PROMETHEUS)
     .refId(refIdOf(index))
     .expr(query.expr)
     .legendFormat(query.legend ?? "__auto");
   if (kind === "range") return builder.range();
   const instant = builder.instant();
-  return kind === "table" ? instant.format(PromQueryFormat.Table) : instant;
+  return kind === "table" ? instant.format(prometheus.PromQueryFormat.Table) : instant;
 }
 
 function panelLinks(links: readonly PanelLink[] | undefined): DashboardLinkBuilder[] {
-  return (links ?? []).map((l) => new DashboardLinkBuilder(l.title).url(l.url));
+  return (links ?? []).map((l) => new dashboard.DashboardLinkBuilder(l.title).url(l.url));
 }
 
 /**
@@ -141,11 +139,11 @@ function withSharedOptions<
 
 /** A health value: one big number per series, coloured by its thresholds. */
 export function statPanel(options: PanelOptions): StatPanelBuilder {
-  return withSharedOptions(new StatPanelBuilder(), options, "instant", 4, 4)
-    .graphMode(BigValueGraphMode.None)
-    .colorMode(BigValueColorMode.Background)
-    .textMode(BigValueTextMode.ValueAndName)
-    .reduceOptions(new ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
+  return withSharedOptions(new stat.PanelBuilder(), options, "instant", 4, 4)
+    .graphMode(common.BigValueGraphMode.None)
+    .colorMode(common.BigValueColorMode.Background)
+    .textMode(common.BigValueTextMode.ValueAndName)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
     .noValue("no data");
 }
 
@@ -153,21 +151,27 @@ export function statPanel(options: PanelOptions): StatPanelBuilder {
 export function timeseriesPanel(
   options: PanelOptions & { readonly stacked?: boolean },
 ): TimeseriesPanelBuilder {
-  const panel = withSharedOptions(new TimeseriesPanelBuilder(), options, "range", 12, 8)
+  const panel = withSharedOptions(new timeseries.PanelBuilder(), options, "range", 12, 8)
     .legend(
-      new VizLegendOptionsBuilder()
+      new common.VizLegendOptionsBuilder()
         .showLegend(true)
-        .displayMode(LegendDisplayMode.List)
-        .placement(LegendPlacement.Bottom)
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom)
         .calcs([]),
     )
-    .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending))
+    .tooltip(
+      new common.VizTooltipOptionsBuilder()
+        .mode(common.TooltipDisplayMode.Multi)
+        .sort(common.SortOrder.Descending),
+    )
     .fillOpacity(10)
     .lineWidth(1)
-    .showPoints(VisibilityMode.Never);
+    .showPoints(common.VisibilityMode.Never);
   if (options.thresholds)
-    panel.thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed));
-  if (options.stacked) panel.stacking(new StackingConfigBuilder().mode(StackingMode.Normal));
+    panel.thresholdsStyle(
+      new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed),
+    );
+  if (options.stacked) panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
   return panel;
 }
 
@@ -178,7 +182,7 @@ export function timeseriesPanel(
 export function tablePanel(
   options: PanelOptions & { readonly columns: readonly string[]; readonly valueColumn?: string },
 ): TablePanelBuilder {
-  const panel = withSharedOptions(new TablePanelBuilder(), options, "table", 24, 8);
+  const panel = withSharedOptions(new table.PanelBuilder(), options, "table", 24, 8);
   // Keep the named label columns (and the value), in that order; hide Time and the rest.
   const values = ["Value #A", "Value"];
   const keep = [...options.columns, ...(options.valueColumn !== undefined ? values : [])];
@@ -200,15 +204,15 @@ export function tablePanel(
 
 /** A state per series over time (up/down, result of each backup), coloured by its mappings. */
 export function stateTimelinePanel(options: PanelOptions): StateTimelinePanelBuilder {
-  return withSharedOptions(new StateTimelinePanelBuilder(), options, "range", 24, 8)
-    .showValue(VisibilityMode.Never)
+  return withSharedOptions(new statetimeline.PanelBuilder(), options, "range", 24, 8)
+    .showValue(common.VisibilityMode.Never)
     .mergeValues(true)
     .fillOpacity(80)
     .legend(
-      new VizLegendOptionsBuilder()
+      new common.VizLegendOptionsBuilder()
         .showLegend(false)
-        .displayMode(LegendDisplayMode.List)
-        .placement(LegendPlacement.Bottom),
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom),
     );
 }
 
@@ -216,7 +220,7 @@ export function stateTimelinePanel(options: PanelOptions): StateTimelinePanelBui
 export function booleanMappings(whenOne: string, whenZero: string, zeroColor = "red"): ValueMapping[] {
   return [
     {
-      type: MappingType.ValueToText,
+      type: dashboard.MappingType.ValueToText,
       options: {
         "0": { text: whenZero, color: zeroColor, index: 0 },
         "1": { text: whenOne, color: "green", index: 1 },
@@ -231,7 +235,7 @@ export function valueMappings(
 ): ValueMapping[] {
   return [
     {
-      type: MappingType.ValueToText,
+      type: dashboard.MappingType.ValueToText,
       options: Object.fromEntries(
         entries.map((e, index) => [String(e.value), { text: e.text, color: e.color, index }]),
       ),

@@ -3,7 +3,8 @@
 import type { Component, DashboardSpec, RenderTarget } from "../components/component.js";
 import { components } from "../components/registry.js";
 import type { StackConfig } from "../config/stackConfig.js";
-import { enabledComponents, stackContext, withDashboards } from "../render/render.js";
+import { enabledComponents } from "../render/enabledComponents.js";
+import { stackContext, withDashboards } from "../render/render.js";
 
 export function stackDashboards(
   config: StackConfig,

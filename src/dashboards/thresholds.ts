@@ -1,9 +1,13 @@
 // Panel thresholds drawn from the alert catalog, so that a panel turns red exactly where its alert
 // fires. Each dashboard names the alert it mirrors; until that alert exists (or when it is
 // disabled), the documented default stands in.
-import { ThresholdsConfigBuilder, ThresholdsMode } from "@grafana/grafana-foundation-sdk/dashboard";
+import type { ThresholdsConfigBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import type { ResolvedAlert, Severity, ThresholdUnit } from "../alerting/alertRule.js";
 import { thresholdOf } from "../alerting/catalog.js";
+import type * as DashboardModule from "@grafana/grafana-foundation-sdk/dashboard";
+import { sdkModule } from "./grafanaSdk.js";
+
+const dashboard = sdkModule<typeof DashboardModule>("dashboard");
 
 /** An alert's threshold as a dashboard uses it: which alert, in which unit, and the default. */
 export interface AlertThresholdRef {
@@ -50,7 +54,7 @@ export function highIsBad(levels: {
   const steps: { value: number | null; color: StepColor }[] = [{ value: null, color: "green" }];
   if (levels.warning !== undefined) steps.push({ value: levels.warning, color: "orange" });
   if (levels.critical !== undefined) steps.push({ value: levels.critical, color: "red" });
-  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
+  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps);
 }
 
 /** Thresholds for a value that is bad when low: red, then orange from `critical`, green from `warning`. */
@@ -67,7 +71,7 @@ export function lowIsBad(levels: {
     steps.push({ value: null, color: "orange" });
     if (levels.warning !== undefined) steps.push({ value: levels.warning, color: "green" });
   }
-  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
+  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps);
 }
 
 /** Colour bands: `base` below the first step, then each step's colour from its value up. */
@@ -75,8 +79,8 @@ export function bands(
   base: StepColor,
   steps: readonly { readonly value: number; readonly color: StepColor }[],
 ): ThresholdsConfigBuilder {
-  return new ThresholdsConfigBuilder()
-    .mode(ThresholdsMode.Absolute)
+  return new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
     .steps([{ value: null, color: base }, ...steps.map((s) => ({ value: s.value, color: s.color }))]);
 }
 

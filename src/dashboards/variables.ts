@@ -1,43 +1,25 @@
 // Template variables every stackmon dashboard shares: the Prometheus datasource, whose default is
 // the provisioned uid (never an import placeholder), and label variables filled from Prometheus.
-import {
+import type {
   DatasourceVariableBuilder,
   QueryVariableBuilder,
-  VariableRefresh,
-  VariableSort,
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import type { DataSourceRef } from "@grafana/grafana-foundation-sdk/common";
-import { PROMETHEUS_DATASOURCE_UID } from "../components/shared/grafanaDatasources.js";
+import { DATASOURCE_VARIABLE, PROMETHEUS_DATASOURCE_UID } from "../components/shared/grafanaDatasources.js";
+import type * as DashboardModule from "@grafana/grafana-foundation-sdk/dashboard";
+import { sdkModule } from "./grafanaSdk.js";
 
-export const DATASOURCE_VARIABLE = "datasource";
+const dashboard = sdkModule<typeof DashboardModule>("dashboard");
 
 /** What every panel, query and variable refers to: the datasource variable. */
 export const PROMETHEUS: DataSourceRef = { type: "prometheus", uid: `\${${DATASOURCE_VARIABLE}}` };
 
 /** The datasource picker; its default is the datasource Grafana is provisioned with. */
 export function datasourceVariable(): DatasourceVariableBuilder {
-  return new DatasourceVariableBuilder(DATASOURCE_VARIABLE)
+  return new dashboard.DatasourceVariableBuilder(DATASOURCE_VARIABLE)
     .label("Data source")
     .type("prometheus")
     .current({ selected: true, text: PROMETHEUS_DATASOURCE_UID, value: PROMETHEUS_DATASOURCE_UID });
-}
-
-/**
- * A stack dashboard whose datasource picker starts at `uid`: Grafana's default datasource, the
- * long-term storage when the stack has one. Panels follow the picker, so they read from it.
- */
-export function withDatasourceDefault(
-  json: Readonly<Record<string, unknown>>,
-  uid: string,
-): Readonly<Record<string, unknown>> {
-  const templating = json["templating"] as { list?: readonly Record<string, unknown>[] } | undefined;
-  if (!templating?.list) return json;
-  const list = templating.list.map((variable) =>
-    variable["name"] === DATASOURCE_VARIABLE && variable["type"] === "datasource"
-      ? { ...variable, current: { selected: true, text: uid, value: uid } }
-      : variable,
-  );
-  return { ...json, templating: { ...templating, list } };
 }
 
 /**
@@ -50,12 +32,12 @@ export function labelVariable(
   selector: string,
   labelName: string = name,
 ): QueryVariableBuilder {
-  return new QueryVariableBuilder(name)
+  return new dashboard.QueryVariableBuilder(name)
     .label(display)
     .query(`label_values(${selector}, ${labelName})`)
     .datasource(PROMETHEUS)
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalAsc)
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc)
     .multi(true)
     .includeAll(true)
     .allValue(".+")

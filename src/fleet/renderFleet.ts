@@ -12,7 +12,8 @@ import type {
   SecretRef,
   ServiceSpec,
 } from "../render/desiredState.js";
-import { enabledComponents, render, type HostFacts, type RenderExtension } from "../render/render.js";
+import { enabledComponents } from "../render/enabledComponents.js";
+import { render, type HostFacts, type RenderExtension } from "../render/render.js";
 import { controllerPaths } from "./controllerPaths.js";
 import type { Fleet, FleetHost } from "./fleet.js";
 import { FLEET_CA_ON_HOST } from "./hostDocuments.js";

@@ -1,13 +1,8 @@
 // The pure renderer: validated config + render target → desired state. No IO, no clock, no
 // randomness; everything sorted, so the same input gives byte-identical output.
-import type {
-  Component,
-  Contribution,
-  DashboardSpec,
-  RenderTarget,
-  StackContext,
-} from "../components/component.js";
-import { settingsOf, type StackConfig } from "../config/stackConfig.js";
+import type { Component, DashboardSpec, RenderTarget, StackContext } from "../components/component.js";
+import { components as registry } from "../components/registry.js";
+import type { StackConfig } from "../config/stackConfig.js";
 import type {
   DesiredState,
   DirectorySpec,
@@ -22,24 +17,11 @@ import { unitFile } from "./systemdUnit.js";
 import { alertingSettingsOf, resolveAlerts } from "../alerting/catalog.js";
 import { hostsOfConfig, type LabelledHost } from "../alerting/selector.js";
 import { overviewDashboard } from "../dashboards/overview.js";
+import { enabledComponents, type EnabledComponent } from "./enabledComponents.js";
 
-interface EnabledComponent {
-  readonly component: Component;
-  readonly settings: unknown;
-  readonly contribution: Contribution;
-}
-
-export function enabledComponents(
-  components: readonly Component[],
-  config: StackConfig,
-  target: RenderTarget,
-): EnabledComponent[] {
-  return components.flatMap((component) => {
-    const settings = settingsOf(component, config);
-    if (!settings.enabled) return [];
-    return [{ component, settings, contribution: component.contribute(settings, config.global, target) }];
-  });
-}
+// The registry's dashboards are loaded with the renderer: what renders builds them, and what only
+// validates a config never imports this module.
+await Promise.all(registry.map((component) => component.loadDashboards()));
 
 export function stackContext(
   config: StackConfig,

@@ -4,7 +4,7 @@ import { formatListen } from "../config/schemaParts.js";
 import type { ConfigIssue } from "../config/configError.js";
 import type { StackConfig } from "../config/stackConfig.js";
 import { parseDuration } from "../lib/duration.js";
-import { enabledComponents } from "./render.js";
+import { enabledComponents } from "./enabledComponents.js";
 
 const SYSTEMD: RenderTarget = { root: "", platform: "systemd" };
 

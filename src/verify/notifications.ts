@@ -3,7 +3,7 @@
 // locked fails every notification, the one that would say so included: this is how it is noticed.
 import { deliveryFailures, describeFailure, retriedDeliveries } from "../alerting/deliveryFailure.js";
 import type { HostHttp } from "../host/host.js";
-import type { Check } from "./verify.js";
+import type { Check } from "./check.js";
 
 export interface NotificationCheckInput {
   readonly alertmanagerUrl: string;

@@ -10,20 +10,13 @@ import { maskedText } from "../render/fileContent.js";
 import { serviceAnswers } from "../apply/readiness.js";
 import { formatTable } from "../lib/textTable.js";
 import { authHeadersFor } from "./endpointAuth.js";
+import type { Check } from "./check.js";
 import { notificationChecks } from "./notifications.js";
 import type { VerifyCheck } from "../alerting/alertRule.js";
 import { alertCatalog } from "../alerting/catalog.js";
 import { components } from "../components/registry.js";
 
-/** "pending": not decided yet (a target before its first scrape); waiting may settle it. */
-export type CheckStatus = "ok" | "fail" | "skip" | "pending";
-
-export interface Check {
-  /** What is checked, e.g. "unit prometheus.service", "target node 127.0.0.1:9100". */
-  readonly check: string;
-  readonly status: CheckStatus;
-  readonly detail: string;
-}
+export type { Check, CheckStatus } from "./check.js";
 
 export interface VerifyInput {
   readonly desired: DesiredState;

@@ -11,7 +11,6 @@ import {
 } from "../../config/schemaParts.js";
 
 import { alertmanagerAlerts } from "./alerts.js";
-import { alertmanagerDashboards } from "./dashboards.js";
 import { defineComponent, type StackContext } from "../component.js";
 import { GO_PROCESS_METRICS, hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -126,7 +125,10 @@ export const alertmanager = defineComponent({
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: alertmanagerAlerts,
-  dashboards: alertmanagerDashboards,
+  dashboards: {
+    uids: ["stackmon-alertmanager"],
+    load: async () => (await import("./dashboards.js")).alertmanagerDashboards,
+  },
   contribute: (settings, global) => {
     const listen = listenOf(settings);
     const host = listen.host === "0.0.0.0" ? "127.0.0.1" : listen.host;

@@ -10,7 +10,6 @@ import {
 } from "../../config/schemaParts.js";
 import type { ScrapeJob } from "../../render/desiredState.js";
 import { blackboxAlerts } from "./alerts.js";
-import { blackboxDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { GO_PROCESS_METRICS, hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -74,7 +73,10 @@ export const blackbox = defineComponent({
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: blackboxAlerts,
-  dashboards: blackboxDashboards,
+  dashboards: {
+    uids: ["stackmon-websites"],
+    load: async () => (await import("./dashboards.js")).blackboxDashboards,
+  },
   contribute: (settings, global) => ({
     scrapeJobs: [
       localScrapeJob("blackbox", "blackbox", settings, CONFIG_PATH, global.hostname ?? "localhost"),

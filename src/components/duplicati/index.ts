@@ -12,7 +12,6 @@ import {
 } from "../../config/schemaParts.js";
 import type { BinarySpec } from "../../render/desiredState.js";
 import { duplicatiAlerts } from "./alerts.js";
-import { duplicatiDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
@@ -84,7 +83,10 @@ export const duplicati = defineComponent({
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: duplicatiAlerts,
-  dashboards: duplicatiDashboards,
+  dashboards: {
+    uids: ["stackmon-backups"],
+    load: async () => (await import("./dashboards.js")).duplicatiDashboards,
+  },
   contribute: (settings, global) => ({
     scrapeJobs: [
       localScrapeJob("duplicati", "duplicati", settings, CONFIG_PATH, global.hostname ?? "localhost"),

@@ -62,12 +62,14 @@ function withDashboards(dashboards: readonly DashboardSpec[]): Component[] {
     // Grafana's own settings: enabled whenever Grafana is, which is when dashboards matter.
     configPath: ["grafana"],
     schema: parseable,
-    dashboards: () => dashboards,
     contribute: () => ({ scrapeJobs: [], endpoints: [], listens: [] }),
     render: () => ({ files: [], directories: [], users: [], packages: [] }),
   });
   // The real components' own dashboards are left out, so that these are the stack's only ones.
-  return [...components.map((c) => ({ ...c, dashboards: () => [] })), extra];
+  return [
+    ...components.map((c) => ({ ...c, dashboardUids: [], dashboards: () => [] })),
+    { ...extra, dashboardUids: dashboards.map((d) => d.uid), dashboards: () => dashboards },
+  ];
 }
 const parseable = z.unknown().transform(() => ({ enabled: true as const }));
 

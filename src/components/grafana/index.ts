@@ -24,6 +24,7 @@ import {
   GRAFANA_FOLDER,
   PROMETHEUS_DATASOURCE_UID,
   STORAGE_DATASOURCE_UID,
+  withDatasourceDefault,
 } from "../shared/grafanaDatasources.js";
 import { hardening } from "../shared/hardening.js";
 import {
@@ -32,7 +33,6 @@ import {
   loadDashboards,
   type LoadedDashboards,
 } from "./dashboardSources.js";
-import { withDatasourceDefault } from "../../dashboards/variables.js";
 import { renderGrafanaIni } from "./grafanaIni.js";
 import { GRAFANA_HOME, grafanaBinary, grafanaRepository } from "./grafanaPackage.js";
 import {

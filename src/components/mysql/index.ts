@@ -10,7 +10,6 @@ import {
 } from "../../config/schemaParts.js";
 import type { FileContent, ProvisioningStep } from "../../render/desiredState.js";
 import { mysqlAlerts } from "./alerts.js";
-import { mysqlDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { GO_PROCESS_METRICS, hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -151,7 +150,10 @@ export const mysql = defineComponent({
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: mysqlAlerts,
-  dashboards: mysqlDashboards,
+  dashboards: {
+    uids: ["stackmon-mysql"],
+    load: async () => (await import("./dashboards.js")).mysqlDashboards,
+  },
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("mysql", "mysql", settings, CONFIG_PATH, global.hostname ?? "localhost")],
     endpoints: [],

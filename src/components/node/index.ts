@@ -3,7 +3,6 @@ import { z } from "zod";
 import { endpointSettings, refineExposure, formatListen } from "../../config/schemaParts.js";
 
 import { nodeAlerts } from "./alerts.js";
-import { nodeDashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -39,7 +38,10 @@ export const node = defineComponent({
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: nodeAlerts,
-  dashboards: nodeDashboards,
+  dashboards: {
+    uids: ["stackmon-node"],
+    load: async () => (await import("./dashboards.js")).nodeDashboards,
+  },
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("node", "node", settings, CONFIG_PATH, global.hostname ?? "localhost")],
     endpoints: [],

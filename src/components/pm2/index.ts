@@ -4,7 +4,6 @@ import { z } from "zod";
 import { duration, endpointSettings, formatListen, refineExposure } from "../../config/schemaParts.js";
 import type { BinarySpec } from "../../render/desiredState.js";
 import { pm2Alerts } from "./alerts.js";
-import { pm2Dashboards } from "./dashboards.js";
 import { defineComponent } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { listenClaim, listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js";
@@ -56,7 +55,10 @@ export const pm2 = defineComponent({
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: pm2Alerts,
-  dashboards: pm2Dashboards,
+  dashboards: {
+    uids: ["stackmon-pm2"],
+    load: async () => (await import("./dashboards.js")).pm2Dashboards,
+  },
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("pm2", "pm2", settings, CONFIG_PATH, global.hostname ?? "localhost")],
     endpoints: [],

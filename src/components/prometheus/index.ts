@@ -2,7 +2,6 @@
 import { z } from "zod";
 import { duration, endpointSettings, refineExposure } from "../../config/schemaParts.js";
 import type { FileSpec, ScrapeJob } from "../../render/desiredState.js";
-import { prometheusDashboards } from "./dashboards.js";
 import { defineComponent, type StackContext } from "../component.js";
 import { GO_PROCESS_METRICS, hardening } from "../shared/hardening.js";
 import { upstreamBinary } from "../shared/upstreamBinary.js";
@@ -93,7 +92,10 @@ export const prometheus = defineComponent({
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: prometheusAlerts,
-  dashboards: prometheusDashboards,
+  dashboards: {
+    uids: ["stackmon-prometheus"],
+    load: async () => (await import("./dashboards.js")).prometheusDashboards,
+  },
   contribute: (settings, global) => ({
     scrapeJobs: [
       localScrapeJob("prometheus", "prometheus", settings, CONFIG_PATH, global.hostname ?? "localhost"),

@@ -4,7 +4,9 @@
 import type { AlertDefinition } from "../../alerting/alertRule.js";
 import { caseOf, humanizedDuration, ramp, rising, seriesOf, steady } from "../../alerting/testSeries.js";
 
-const STORAGE = { job: "victoriametrics", instance: "store1" } as const;
+/** The scrape job of VictoriaMetrics, which its alerts and dashboard select. */
+export const STORAGE_JOB = "victoriametrics";
+const STORAGE = { job: STORAGE_JOB, instance: "store1" } as const;
 const DATA_PATH = { path: "/var/lib/victoria-metrics" } as const;
 
 type Labels = Readonly<Record<string, string>>;

@@ -11,9 +11,7 @@ import {
   type AlertThresholdRef,
 } from "../../dashboards/thresholds.js";
 import { instanceVariable } from "../../dashboards/variables.js";
-
-/** The job Prometheus scrapes VictoriaMetrics as. */
-export const STORAGE_JOB = "victoriametrics";
+import { STORAGE_JOB } from "./alerts.js";
 
 const SEL = `job="${STORAGE_JOB}", instance=~"$instance"`;
 const WRITES = `${SEL}, path="/api/v1/write"`;

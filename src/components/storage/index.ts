@@ -9,8 +9,7 @@ import { defineComponent, type StackContext } from "../component.js";
 import { hardening } from "../shared/hardening.js";
 import { listenClaim, listenOf, localScrapeJob } from "../shared/endpoint.js";
 import { reachableAddress } from "../../config/schemaParts.js";
-import { storageAlerts } from "./alerts.js";
-import { STORAGE_JOB, storageDashboards } from "./dashboards.js";
+import { STORAGE_JOB, storageAlerts } from "./alerts.js";
 
 const CONFIG_PATH = ["storage"] as const;
 /** Debian's package keeps its data here and gives it to its user on every upgrade. */
@@ -129,7 +128,10 @@ export const storage = defineComponent({
   configPath: CONFIG_PATH,
   schema: settingsSchema,
   alerts: storageAlerts,
-  dashboards: storageDashboards,
+  dashboards: {
+    uids: ["stackmon-storage"],
+    load: async () => (await import("./dashboards.js")).storageDashboards,
+  },
   contribute: (settings, global) => ({
     scrapeJobs: [
       localScrapeJob(STORAGE_JOB, "storage", settings, CONFIG_PATH, global.hostname ?? "localhost"),

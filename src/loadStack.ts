@@ -1,0 +1,78 @@
+// Loading a stackmon.yml against the registry: schema, stack-wide checks, the fleet. Nothing here
+// renders, so that `validate` answers without loading the renderer or any dashboards.
+import { components } from "./components/registry.js";
+import { coreSections } from "./config/coreSections.js";
+import {
+  loadConfigFile,
+  parseConfigDocument,
+  parseConfigText,
+  readConfigText,
+  validateDocument,
+} from "./config/load.js";
+import { buildConfigSchema, type StackConfig } from "./config/stackConfig.js";
+import { checkStack } from "./render/stackChecks.js";
+import { alertCatalog, alertingSettingsOf } from "./alerting/catalog.js";
+import { routingIssues } from "./alerting/routingChecks.js";
+import { hostsOfConfig, type LabelledHost } from "./alerting/selector.js";
+import { buildFleet, type Fleet } from "./fleet/fleet.js";
+
+const catalog = alertCatalog(components);
+
+export const configSchema = buildConfigSchema(components, coreSections(components));
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Owner routes and maintenance windows against the hosts alerts can come from. */
+function checkRouting(config: StackConfig, hosts: readonly LabelledHost[], inventory: boolean) {
+  return routingIssues(alertingSettingsOf(config), {
+    hosts,
+    inventory,
+    componentIds: components.map((c) => c.id),
+    alertNames: [...new Set(catalog.map((a) => a.name))],
+  });
+}
+
+const loadOptions = (env: Env) => ({
+  env,
+  schema: configSchema,
+  checkStack: (config: StackConfig) => [
+    ...checkStack(config, components),
+    ...checkRouting(config, hostsOfConfig(config), config.document["hosts"] !== undefined),
+  ],
+});
+
+export function loadStackConfig(file: string, env: Env = process.env): StackConfig {
+  return loadConfigFile(file, loadOptions(env));
+}
+
+export function parseStackConfig(text: string, file = "stackmon.yml", env: Env = {}): StackConfig {
+  return parseConfigText(text, file, loadOptions(env));
+}
+
+export interface FleetLoadOptions {
+  readonly env?: Env;
+  /** Where the fleet's CA and generated passwords are kept (see controllerPaths). */
+  readonly stateDir: string;
+}
+
+/** Every host the file describes, each validated; a file without hosts: is this machine alone. */
+export function loadFleet(file: string, options: FleetLoadOptions): Fleet {
+  return parseFleet(readConfigText(file), file, options);
+}
+
+export function parseFleet(text: string, file: string, options: FleetLoadOptions): Fleet {
+  const env = options.env ?? process.env;
+  const document = parseConfigDocument(text, file, env);
+  // Each host is checked alone; routing names hosts, so it is checked once against them all.
+  const fleet = buildFleet(document.raw, {
+    components,
+    stateDir: options.stateDir,
+    validate: (raw) =>
+      validateDocument(raw, { schema: configSchema, checkStack: (config) => checkStack(config, components) }),
+  });
+  if ("issues" in fleet) throw document.errorAt(fleet.issues);
+  const [first] = fleet.hosts;
+  const routing = first ? checkRouting(first.config, fleet.hosts, fleet.inventory) : [];
+  if (routing.length > 0) throw document.errorAt(routing);
+  return fleet;
+}

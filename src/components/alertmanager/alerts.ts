@@ -198,8 +198,44 @@ function notificationQueueFull(): AlertDefinition {
   };
 }
 
+/**
+ * A member of a cluster (a fleet's two servers) that sees fewer members than Prometheus scrapes
+ * Alertmanagers: a peer is down or cut off, and one more failure loses alerting. A single node
+ * has no cluster metrics and never fires it.
+ */
+function clusterMemberMissing(): AlertDefinition {
+  const summary = (instance: string, members: string, expected: string) =>
+    `Alertmanager at ${instance} sees ${members} of the cluster's ${expected} members`;
+  const description =
+    "Alerts still go out, from the members that are left, but one more failure stops them. Is the other server's Alertmanager running (`systemctl status prometheus-alertmanager`), and can the servers reach each other on port 9094?";
+  return {
+    name: "AlertmanagerClusterMemberMissing",
+    severity: "warning",
+    for: "5m",
+    expr: () => 'alertmanager_cluster_members < on () group_left () count(up{job="alertmanager"})',
+    summary: summary("{{ $labels.instance }}", "{{ $value }}", "2 or more"),
+    description,
+    tests: (input) => {
+      const cluster = (members: number, peerUp: number) => [
+        steady(seriesOf("alertmanager_cluster_members", ALERTMANAGER), members, input),
+        steady(seriesOf("up", ALERTMANAGER), 1, input),
+        steady(seriesOf("up", { job: "alertmanager", instance: "web2" }), peerUp, input),
+      ];
+      return {
+        fires: caseOf(cluster(1, 0), input, {
+          labels: ALERTMANAGER,
+          summary: summary("web1", "1", "2 or more"),
+          description,
+        }),
+        quiet: caseOf(cluster(2, 1), input),
+      };
+    },
+  };
+}
+
 export const alertmanagerAlerts: readonly AlertDefinition[] = [
   configReloadFailed(),
+  clusterMemberMissing(),
   notificationsFailing(),
   notConnectedToAlertmanager(),
   prometheusNotificationsFailing(),

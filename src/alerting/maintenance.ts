@@ -44,20 +44,26 @@ const weeklyHours = z
     path: ["end"],
   });
 
+/** IANA names: each part starts with a capital ("America/Port-au-Prince", "Etc/GMT+5", "UTC"). */
+const ZONE_NAME = /^[A-Z][A-Za-z0-9_+-]*(?:\/[A-Z][A-Za-z0-9_+-]*)*$/;
+
 /**
- * An IANA time zone as Go's time.LoadLocation finds it in the host's zoneinfo: exact spelling
- * (file names are case-sensitive) and canonical (old aliases live in tzdata-legacy on newer Debian).
+ * An IANA time zone as Go's time.LoadLocation finds it in the host's zoneinfo, where file names
+ * are case-sensitive: a name the time zone database knows, spelled exactly. "Local" would be the
+ * server's own zone, whatever it is: not accepted.
  */
 export const timeZone = z.string().superRefine((text, ctx) => {
-  let resolved: string;
+  let known: string | undefined;
   try {
-    resolved = new Intl.DateTimeFormat("en", { timeZone: text }).resolvedOptions().timeZone;
+    known = new Intl.DateTimeFormat("en", { timeZone: text }).resolvedOptions().timeZone;
   } catch {
-    ctx.addIssue({ code: "custom", message: 'must be a time zone such as "Europe/Berlin" or "UTC"' });
-    return;
+    known = undefined;
   }
-  if (resolved !== text && !(text === "UTC" && resolved === "UTC")) {
-    ctx.addIssue({ code: "custom", message: `write it as "${resolved}"` });
+  if (known === undefined || text === "Local") {
+    ctx.addIssue({ code: "custom", message: 'must be a time zone such as "Europe/Berlin" or "UTC"' });
+  } else if (!ZONE_NAME.test(text)) {
+    const spelled = Intl.supportedValuesOf("timeZone").find((n) => n.toLowerCase() === text.toLowerCase());
+    ctx.addIssue({ code: "custom", message: `write it as "${spelled ?? known}"` });
   }
 });
 

@@ -10,6 +10,8 @@ import { request } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
+import { writeWorkTree } from "../../src/host/supervisor/workDir.js";
+import { PrometheusClient } from "../../src/lib/prometheusClient.js";
 import { maskedText } from "../../src/render/fileContent.js";
 import { parseStackConfig, renderStack } from "../../src/stack.js";
 import { eventually, sleep } from "../helpers/eventually.js";
@@ -26,13 +28,19 @@ interface Answer {
   readonly body: string;
 }
 
-/** A GET over TLS, the certificate checked against the test's CA. */
-function httpsGet(url: string, ca: string, auth?: { user: string; password: string }): Promise<Answer> {
+/** A request over TLS, the certificate checked against the test's CA. */
+function httpsRequest(
+  url: string,
+  ca: string,
+  options: { auth?: { user: string; password: string }; method?: string; body?: string } = {},
+): Promise<Answer> {
+  const { auth } = options;
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       {
         ca,
+        method: options.method ?? "GET",
         headers: auth
           ? { Authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString("base64")}` }
           : {},
@@ -46,9 +54,12 @@ function httpsGet(url: string, ca: string, auth?: { user: string; password: stri
     );
     req.on("error", reject);
     req.setTimeout(10_000, () => req.destroy(new Error(`${url} timed out`)));
-    req.end();
+    req.end(options.body);
   });
 }
+
+const httpsGet = (url: string, ca: string, auth?: { user: string; password: string }) =>
+  httpsRequest(url, ca, auth ? { auth } : {});
 
 interface VectorSample {
   readonly metric: Record<string, string>;
@@ -76,6 +87,7 @@ describe("long-term storage with the real Prometheus and VictoriaMetrics", () =>
   let vmUrl: string;
   let workDir: string;
   let ports: number[];
+  let prometheus: PrometheusClient;
   const pair: ChildProcess[] = [];
   const dir = tempDir("stackmon-storage-it-");
 
@@ -90,8 +102,9 @@ describe("long-term storage with the real Prometheus and VictoriaMetrics", () =>
   before(async () => {
     cert = makeCertificate(dir);
     ca = readFileSync(cert.certFile, "utf8");
-    ports = await freePorts(6);
+    ports = await freePorts(8);
     const [prom, am, node, vm] = ports;
+    prometheus = new PrometheusClient(`http://127.0.0.1:${prom}`);
     vmUrl = `https://127.0.0.1:${vm}`;
     writeFileSync(join(dir, "vm.password"), `${PASSWORD}\n`, { mode: 0o600 });
     const config = `
@@ -108,6 +121,10 @@ storage:
   web:
     tls: {cert_file: ${cert.certFile}, key_file: ${cert.keyFile}}
     basic_auth: {username: prometheus, password_file: ${join(dir, "vm.password")}}
+alerting:
+  rules:
+    VictoriaMetricsSamplesDropped: {for: 0s}
+    VictoriaMetricsIngestionFailing: {for: 0s}
 `;
     mkdirSync(join(dir, "up"));
     up = await startUp(config, { dir: join(dir, "up") });
@@ -255,5 +272,75 @@ storage:
       .map((m) => Number(m[2]))
       .reduce((a, b) => a + b, 0);
     assert.ok(removed > 0, "VictoriaMetrics reports the duplicates it removed");
+  });
+
+  const firing = (client: PrometheusClient, alertname: string, labels: string) =>
+    eventually(
+      `${alertname} firing`,
+      async () => {
+        const found = await client.query(`ALERTS{alertname="${alertname}", alertstate="firing", ${labels}}`);
+        return found.length > 0 ? found : undefined;
+      },
+      120_000,
+      1000,
+    );
+
+  it("fires its own alerts for real: samples dropped for their timestamp, and failing writes", async () => {
+    const auth = { user: "prometheus", password: PASSWORD };
+    // Two days ahead is beyond what VictoriaMetrics takes (lib/storage: big_timestamp).
+    const future = Date.now() + 3 * 86_400_000;
+    const imported = await httpsRequest(`${vmUrl}/api/v1/import`, ca, {
+      auth,
+      method: "POST",
+      body: `${JSON.stringify({ metric: { __name__: "from_the_future" }, values: [1], timestamps: [future] })}\n`,
+    });
+    assert.equal(imported.status, 204, imported.body);
+    for (let i = 0; i < 40; i++) {
+      const refused = await httpsRequest(`${vmUrl}/api/v1/write`, ca, {
+        auth,
+        method: "POST",
+        body: "not snappy",
+      });
+      assert.equal(refused.status, 400, "an unparseable write is refused");
+    }
+    await firing(prometheus, "VictoriaMetricsSamplesDropped", 'reason="big_timestamp", instance="it-host"');
+    await firing(prometheus, "VictoriaMetricsIngestionFailing", 'instance="it-host"');
+  });
+
+  it("fires the remote-write alerts for real: a wrong password, and a receiver that is down", async () => {
+    const [, , , vm, , , promC, closed] = ports;
+    const root = join(dir, "remote-write-alerts");
+    writeFileSync(join(dir, "wrong.password"), "not-the-password\n", { mode: 0o600 });
+    const text = `
+global: {hostname: rw-host, scrape_interval: ${SCRAPE_SECONDS}s, scrape_timeout: 1s, evaluation_interval: ${SCRAPE_SECONDS}s}
+alertmanager: {enabled: false}
+grafana: {enabled: false}
+exporters: {node: {enabled: false}, blackbox: {enabled: false}}
+prometheus:
+  listen_address: "127.0.0.1:${promC}"
+  remote_write:
+    - url: "https://127.0.0.1:${vm}/api/v1/write"
+      name: wrong-password
+      basic_auth: {username: prometheus, password_file: ${join(dir, "wrong.password")}}
+      tls: {ca_file: ${cert.certFile}}
+    - {url: "http://127.0.0.1:${closed}/api/v1/write", name: nowhere}
+alerting:
+  rules:
+    PrometheusRemoteWriteFailing: {for: 0s}
+    PrometheusRemoteWriteNeverSent: {for: 0s}
+`;
+    const state = renderStack(parseStackConfig(text, "stackmon.yml", {}), { root, platform: "supervisor" });
+    writeWorkTree(root, state, {});
+    const service = state.services.find((s) => s.id === "prometheus");
+    assert.ok(service);
+    pair.push(spawn("prometheus", [...service.args], { stdio: "ignore" }));
+    const client = new PrometheusClient(`http://127.0.0.1:${promC}`);
+    const failing = await firing(client, "PrometheusRemoteWriteFailing", 'remote_name="wrong-password"');
+    assert.equal(failing[0]?.metric["instance"], "rw-host");
+    await firing(client, "PrometheusRemoteWriteNeverSent", 'remote_name="nowhere"');
+    const never = await client.query(
+      'ALERTS{alertname="PrometheusRemoteWriteNeverSent", remote_name="wrong-password"}',
+    );
+    assert.deepEqual(never, [], "a receiver that answers (even to refuse) is not 'never sent'");
   });
 });

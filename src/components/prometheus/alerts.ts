@@ -2,6 +2,7 @@
 // evaluation, storage failures, and the always-firing Watchdog that proves the pipeline works.
 import type { AlertDefinition } from "../../alerting/alertRule.js";
 import { caseOf, rising, steady } from "../../alerting/testSeries.js";
+import { remoteWriteAlerts } from "./remoteWriteAlerts.js";
 
 const targetDown: AlertDefinition = {
   name: "TargetDown",
@@ -139,4 +140,5 @@ export const prometheusAlerts: readonly AlertDefinition[] = [
     "prometheus_tsdb_reloads_failures_total",
     "failing storage reloads",
   ),
+  ...remoteWriteAlerts,
 ];

@@ -1,6 +1,7 @@
 // The Prometheus dashboard: the monitoring itself. Configuration, rule evaluation, the way to
 // Alertmanager and storage on top; then ingestion, rules, notifications, queries and storage.
 import type { DashboardSpec, StackContext } from "../component.js";
+import type { PrometheusSettings } from "./index.js";
 import { buildDashboard, type DashboardRow } from "../../dashboards/dashboard.js";
 import { booleanMappings, statPanel, timeseriesPanel } from "../../dashboards/panels.js";
 import {
@@ -20,7 +21,10 @@ export const PROMETHEUS_THRESHOLDS = {
   notificationQueue: { alert: "PrometheusNotificationQueueFull", unit: "percent", fallback: 50 },
 } as const satisfies Record<string, AlertThresholdRef>;
 
-export function prometheusDashboards<S>(_settings: S, stack: StackContext): readonly DashboardSpec[] {
+export function prometheusDashboards(
+  settings: PrometheusSettings,
+  stack: StackContext,
+): readonly DashboardSpec[] {
   // With Grafana evaluating the alerts, Prometheus has no Alertmanager to talk to.
   const alertmanager = stack.alerting.engine === "alertmanager";
   const t = (ref: AlertThresholdRef) => alertThreshold(stack.alerts, ref);
@@ -226,8 +230,72 @@ export function prometheusDashboards<S>(_settings: S, stack: StackContext): read
         "The monitoring itself: configuration, rules, notifications to Alertmanager, ingestion and storage.",
       tags: ["prometheus"],
       variables: [instanceVariable(JOB)],
-      rows: [health, ingestion, rules],
+      rows: [health, ingestion, rules, ...(writesRemotely(settings, stack) ? [remoteWriteRow()] : [])],
       health: `min(up{job="${JOB}"}) * min(prometheus_config_last_reload_successful{job="${JOB}"})`,
     }),
   ];
+}
+
+/** Whether this Prometheus writes anywhere: its own remote_write, or the stack's storage. */
+function writesRemotely(
+  settings: { readonly remote_write: readonly unknown[] },
+  stack: StackContext,
+): boolean {
+  return settings.remote_write.length > 0 || stack.endpoints.some((e) => e.role === "storage");
+}
+
+/** What reaches long-term storage: samples sent and refused, and how far behind each queue is. */
+function remoteWriteRow(): DashboardRow {
+  const queue = `${SEL}, remote_name=~".+"`;
+  return {
+    title: "Remote write",
+    panels: [
+      timeseriesPanel({
+        title: "Samples written",
+        description: "Samples per second sent to each remote-write receiver, and those it refused for good.",
+        unit: "short",
+        queries: [
+          {
+            expr: `rate(prometheus_remote_storage_samples_total{${queue}}[$__rate_interval])`,
+            legend: "{{instance}} {{remote_name}} sent",
+          },
+          {
+            expr: `rate(prometheus_remote_storage_samples_failed_total{${queue}}[$__rate_interval])`,
+            legend: "{{instance}} {{remote_name}} refused",
+          },
+        ],
+        min: 0,
+      }),
+      timeseriesPanel({
+        title: "Behind",
+        description:
+          "How much older than the newest sample the newest one each receiver has is; past about 2 hours, samples are lost.",
+        unit: "s",
+        queries: [
+          {
+            expr: `prometheus_remote_storage_highest_timestamp_in_seconds{${SEL}} - ignoring(remote_name, url) group_right prometheus_remote_storage_queue_highest_sent_timestamp_seconds{${queue}}`,
+            legend: "{{instance}} {{remote_name}}",
+          },
+        ],
+        min: 0,
+      }),
+      timeseriesPanel({
+        title: "Pending and shards",
+        description:
+          "Samples waiting to be sent, and the parallel senders Prometheus runs for each receiver.",
+        unit: "short",
+        queries: [
+          {
+            expr: `prometheus_remote_storage_samples_pending{${queue}}`,
+            legend: "{{instance}} {{remote_name}} pending",
+          },
+          {
+            expr: `prometheus_remote_storage_shards{${queue}}`,
+            legend: "{{instance}} {{remote_name}} shards",
+          },
+        ],
+        min: 0,
+      }),
+    ],
+  };
 }

@@ -127,6 +127,17 @@ export async function startUp(
   return up;
 }
 
+/** The pid `up` printed for a service in its table. */
+export function pidOf(up: UpProcess, service: string): number {
+  const line = up
+    .output()
+    .split("\n")
+    .find((l) => l.startsWith(`${service} `));
+  const pid = Number(line?.split(/\s+/)[1]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`up printed no pid for ${service}`);
+  return pid;
+}
+
 /**
  * Like runCli, without blocking this process: for commands that talk to servers the test itself
  * runs (a Mattermost stand-in must keep answering while the command waits).

@@ -16,22 +16,11 @@ import {
   type Post,
   type TestMattermost,
 } from "../helpers/mattermost.js";
-import { REPO_ROOT, runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+import { pidOf, REPO_ROOT, runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 import { eventually, sleep } from "../helpers/eventually.js";
 
 const HOST = "e2e-host";
 const DUPLICATI_TOKEN = "alerting-e2e-token-0123456789";
-
-/** The pid `up` printed for a service in its table. */
-function pidOf(up: UpProcess, service: string): number {
-  const line = up
-    .output()
-    .split("\n")
-    .find((l) => l.startsWith(`${service} `));
-  const pid = Number(line?.split(/\s+/)[1]);
-  assert.ok(Number.isInteger(pid) && pid > 0, `up printed a pid for ${service}`);
-  return pid;
-}
 
 const isFiring = (post: Post) =>
   post.attachments.some((a) => a.title?.startsWith("Critical") || a.title?.startsWith("Warning"));

@@ -13,7 +13,7 @@ import { eventually, sleep } from "../helpers/eventually.js";
 import { startGrafanaAlertmanager } from "../helpers/grafanaAlertmanager.js";
 import { startMattermost, type Post, type TestMattermost } from "../helpers/mattermost.js";
 import { freePorts } from "../helpers/ports.js";
-import { runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+import { pidOf, runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 
 const HOST = "e2e-ops";
 /** A zone far from UTC and without daylight saving: a window read in UTC would be 5.5 h off. */
@@ -125,12 +125,7 @@ alerting:
       { dir },
     );
     configFile = join(dir, "stackmon.yml");
-    const line = up
-      .output()
-      .split("\n")
-      .find((l) => l.startsWith("node "));
-    nodePid = Number(line?.split(/\s+/)[1]);
-    assert.ok(Number.isInteger(nodePid) && nodePid > 0, "up printed the node exporter's pid");
+    nodePid = pidOf(up, "node");
   });
 
   after(async () => {

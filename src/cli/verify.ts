@@ -30,8 +30,9 @@ export const verifyCommand: Command = {
 Asks the running stack, not the files: every unit active and answering, Prometheus ready, every
 target up, every rule group loaded and healthy, Alertmanager connected, notifications delivered
 (Alertmanager's failed-notification counters and, from its log, which receiver failed lately and
-what Mattermost answered), and every endpoint protected as configured (a request without
-credentials to a protected endpoint gets 401).
+what Mattermost answered), samples arriving where Prometheus writes them (the long-term storage,
+any remote_write: answered, recent, none refused), and every endpoint protected as configured (a
+request without credentials to a protected endpoint gets 401).
 With an inventory (hosts:), every host is asked about itself, and each server about every
 host's targets; one table with a HOST column.
 

@@ -172,6 +172,11 @@ export interface ServiceSpec {
   readonly listen?: Listen;
   /** HTTP path that answers 200 once the service is ready. */
   readonly readinessPath?: string;
+  /**
+   * A path basic auth guards, which verify asks without credentials (401 proves auth is in force);
+   * default /metrics. VictoriaMetrics 1.79 serves /metrics to anyone, so it names another.
+   */
+  readonly authProbePath?: string;
   /** Scheme and credentials needed to talk to it (TLS/basic auth when exposed). */
   readonly scheme: "http" | "https";
   readonly reload: ReloadMethod;

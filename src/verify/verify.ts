@@ -1,6 +1,7 @@
 // verify: asks the running stack, not the files, whether it works: every unit active and its
 // endpoint answering, Prometheus ready, every target up, every rule group loaded and healthy,
-// Alertmanager connected, and every endpoint protected exactly as configured.
+// Alertmanager connected, samples arriving where Prometheus writes them, and every endpoint
+// protected exactly as configured.
 import { parse } from "yaml";
 import { reachableAddress } from "../config/schemaParts.js";
 import type { Host } from "../host/host.js";
@@ -12,6 +13,7 @@ import { formatTable } from "../lib/textTable.js";
 import { authHeadersFor } from "./endpointAuth.js";
 import type { Check } from "./check.js";
 import { notificationChecks } from "./notifications.js";
+import { remoteWriteChecks } from "./remoteWrite.js";
 import type { VerifyCheck } from "../alerting/alertRule.js";
 import { alertCatalog } from "../alerting/catalog.js";
 import { components } from "../components/registry.js";
@@ -251,7 +253,7 @@ async function protectionChecks(host: Host, desired: DesiredState): Promise<Chec
       (j) => j.metricsPath === undefined && scrapedAddresses(j).includes(address),
     );
     if (!job) continue;
-    const url = `${service.scheme}://${address}/metrics`;
+    const url = `${service.scheme}://${address}${service.authProbePath ?? "/metrics"}`;
     const response = await host.http(url);
     const protectedByConfig = job.basicAuth !== undefined;
     const name = `endpoint ${service.id} ${address}`;
@@ -295,6 +297,7 @@ export async function verifyStack(input: VerifyInput): Promise<Check[]> {
         ["alertmanager", () => alertmanagerChecks(client, input.desired)],
         ["watchdog", () => watchdogCheck(client, input)],
         ["collectors", () => blindSpotChecks(client)],
+        ["remote write", () => remoteWriteChecks(client)],
       ] as const) {
         try {
           checks.push(...(await part()));

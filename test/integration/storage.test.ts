@@ -16,7 +16,7 @@ import { maskedText } from "../../src/render/fileContent.js";
 import { parseStackConfig, renderStack } from "../../src/stack.js";
 import { eventually, sleep } from "../helpers/eventually.js";
 import { freePorts } from "../helpers/ports.js";
-import { startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+import { runCli, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 import { makeCertificate, type TestCertificate } from "../helpers/tls.js";
 
 /** Every character systemd's environment files and shells treat specially. */
@@ -153,6 +153,26 @@ alerting:
       return result.length > 0 ? result : undefined;
     });
     assert.match(build[0]?.metric["version"] ?? "", /^1\.\d+\.\d+/);
+  });
+
+  it("passes verify: samples arrive in the storage, and it refuses a request without credentials", async () => {
+    const result = await eventually(
+      "verify green",
+      () => {
+        const run = runCli(["verify", "-c", join(dir, "up", "stackmon.yml"), "--dir", workDir]);
+        return run.status === 0 ? run : undefined;
+      },
+      60_000,
+      2000,
+    );
+    assert.match(
+      result.stdout,
+      /^remote write stackmon-storage from it-host\s+OK\s+samples arrive at https:\/\/127\.0\.0\.1:\d+\/api\/v1\/write \(\d+ s behind\)$/m,
+    );
+    assert.match(
+      result.stdout,
+      /^endpoint storage 127\.0\.0\.1:\d+\s+OK\s+refuses a request without credentials \(401\), TLS$/m,
+    );
   });
 
   it("refuses queries and writes without the password, and with a wrong one", async () => {

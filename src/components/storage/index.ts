@@ -161,6 +161,7 @@ export const storage = defineComponent({
         ...(env ? { environmentFile: ENV_FILE } : {}),
         listen: listenOf(settings),
         readinessPath: "/health",
+        authProbePath: "/api/v1/labels",
         scheme: settings.web.tls ? "https" : "http",
         reload: { kind: "restart" },
         // One file per data part: the package's unit allows as many.

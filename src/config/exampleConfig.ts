@@ -76,6 +76,16 @@ alerting:
   #   NodeCpuHighUtilization: {threshold: 95, for: 30m}
   #   NodeFilesystemAlmostOutOfSpace: {warning: {threshold: 10}, critical: {threshold: 5}}
   #   NodeClockNotSynchronising: {enabled: false}
+  routes: []                  # owners' channels, tried in order; the rest goes to mattermost, e.g.
+  #   - name: database
+  #     components: [mysql]   # or hosts: [db1], host_labels: {team: db}, alerts: [...], matchers: [...]
+  #     critical: {channel: db-oncall, mention: "@db-team"}
+  #     warning: {channel: db-oncall}
+  maintenance: []             # weekly windows in which what they select is not delivered, e.g.
+  #   - name: backup
+  #     components: [mysql]
+  #     weekly: [{days: [sunday], start: "02:00", end: "04:00"}]
+  #     timezone: Europe/Berlin
 
 # Exposing an endpoint beyond this host requires TLS and basic auth, e.g.:
 #   listen_address: 0.0.0.0:9100

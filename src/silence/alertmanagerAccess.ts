@@ -24,8 +24,8 @@ export interface AlertmanagerSession {
 }
 
 /**
- * The first server's Alertmanager: with several servers they are one cluster and share their
- * silences.
+ * The first server's Alertmanager: a pair of servers' Alertmanagers gossip as one cluster, and
+ * a silence made on one holds on both.
  */
 export async function connectAlertmanager(
   fleet: Fleet,

@@ -76,10 +76,22 @@ const RULES: readonly FailureRule[] = [
   },
   {
     pattern: /Connection (closed|reset) by|Control socket connect/,
-    message: (name) => `${name}: lost the SSH connection`,
+    message: (name, match, stderr) => `${name}: lost the SSH connection (${lastLine(stderr, match[0])})`,
     hint: () => LOST_HINT,
   },
 ];
+
+/** What ssh said last, around `fallback`: enough for a person to tell one failure from another. */
+function lastLine(stderr: string, fallback: string): string {
+  return (
+    stderr
+      .trim()
+      .split("\n")
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .pop() ?? fallback
+  ).slice(0, 200);
+}
 
 /** The connection failure ssh reports in `stderr`, or undefined when it reports none. */
 export function sshFailure(name: string, stderr: string): UserError | undefined {

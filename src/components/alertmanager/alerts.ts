@@ -204,8 +204,8 @@ function notificationQueueFull(): AlertDefinition {
  * has no cluster metrics and never fires it.
  */
 function clusterMemberMissing(): AlertDefinition {
-  const summary = (instance: string, members: string, expected: string) =>
-    `Alertmanager at ${instance} sees ${members} of the cluster's ${expected} members`;
+  const summary = (instance: string, members: string) =>
+    `Alertmanager at ${instance} sees only ${members} of its cluster's members`;
   const description =
     "Alerts still go out, from the members that are left, but one more failure stops them. Is the other server's Alertmanager running (`systemctl status prometheus-alertmanager`), and can the servers reach each other on port 9094?";
   return {
@@ -213,7 +213,7 @@ function clusterMemberMissing(): AlertDefinition {
     severity: "warning",
     for: "5m",
     expr: () => 'alertmanager_cluster_members < on () group_left () count(up{job="alertmanager"})',
-    summary: summary("{{ $labels.instance }}", "{{ $value }}", "2 or more"),
+    summary: summary("{{ $labels.instance }}", "{{ $value }}"),
     description,
     tests: (input) => {
       const cluster = (members: number, peerUp: number) => [
@@ -224,7 +224,7 @@ function clusterMemberMissing(): AlertDefinition {
       return {
         fires: caseOf(cluster(1, 0), input, {
           labels: ALERTMANAGER,
-          summary: summary("web1", "1", "2 or more"),
+          summary: summary("web1", "1"),
           description,
         }),
         quiet: caseOf(cluster(2, 1), input),

@@ -1,0 +1,234 @@
+// No single point of failure, on booted Debian hosts: two servers that scrape everything and
+// cluster their Alertmanagers, a storage host keeping the pair's samples once, and alerts that
+// reach Mattermost exactly once with either Alertmanager gone.
+import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Post } from "../helpers/mattermost.js";
+import { REPO_ROOT } from "../helpers/stackmon.js";
+import { buildStackmonCopy } from "./artifacts.js";
+import { cannotBootReason } from "./container.js";
+import { FleetLab } from "./fleet/fleetLab.js";
+import { ensureFleetRootfs } from "./fleet/fleetRootfs.js";
+
+const skipReason = cannotBootReason();
+if (skipReason) console.log(`HA e2e skipped: this machine cannot boot containers (${skipReason})`);
+
+const HOSTS = ["mon1", "mon2", "store1", "web1"];
+const SUBNET = "10.79.0";
+
+interface VectorSample {
+  readonly metric: Record<string, string>;
+  readonly value: [number, string];
+}
+
+describe("two servers and a storage host", { skip: skipReason ?? false }, () => {
+  let lab: FleetLab;
+  let controller: string;
+  let work: string;
+  let config: string;
+  let postsFile: string;
+  let mattermost: ChildProcess;
+
+  const stackmon = (...args: string[]) =>
+    lab.lanExec(
+      process.execPath,
+      [
+        join(controller, "dist/cli/main.js"),
+        ...args,
+        "-c",
+        config,
+        "--state",
+        join(work, "state"),
+        "--ssh-config",
+        lab.sshConfig,
+      ],
+      { timeoutMs: 900_000 },
+    );
+
+  const posts = (): Post[] =>
+    existsSync(postsFile)
+      ? readFileSync(postsFile, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Post)
+      : [];
+  const title = (post: Post) => post.attachments[0]?.title ?? post.text.split("\n")[0] ?? "";
+
+  async function waitForPost(predicate: (post: Post) => boolean, since: number, timeoutMs = 150_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = posts().slice(since).find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no such post; posts: ${posts().map(title).join(" | ")}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** An instant query of the storage host's VictoriaMetrics, over TLS checked against the CA. */
+  async function storageQuery(query: string): Promise<VectorSample[]> {
+    const address = lab.host("store1").address;
+    const password = readFileSync(join(work, "state/hosts/store1/scrape.password"), "utf8").trim();
+    const result = await lab.lanExec("curl", [
+      "-sf",
+      "--cacert",
+      join(work, "state/ca.crt"),
+      "--resolve",
+      `store1:8428:${address}`,
+      "-u",
+      `prometheus:${password}`,
+      "--data-urlencode",
+      `query=${query}`,
+      "https://store1:8428/api/v1/query",
+    ]);
+    assert.equal(result.status, 0, `query ${query}: ${result.stderr}`);
+    return (JSON.parse(result.stdout) as { data: { result: VectorSample[] } }).data.result;
+  }
+
+  before(async () => {
+    ensureFleetRootfs((line) => console.log(`fleet rootfs: ${line}`));
+    controller = buildStackmonCopy();
+    lab = await FleetLab.start({
+      hosts: HOSTS,
+      name: "ha",
+      subnet: SUBNET,
+      log: (l) => console.log(`lab: ${l}`),
+    });
+    work = mkdtempSync(join(tmpdir(), "stackmon-ha-e2e-"));
+    postsFile = join(work, "posts.jsonl");
+    mattermost = lab.lanSpawn(process.execPath, [
+      "--import",
+      import.meta.resolve("tsx"),
+      join(REPO_ROOT, "test/e2e/fleet/mattermostInLan.ts"),
+      `${SUBNET}.1`,
+      postsFile,
+      "ops-critical",
+      "ops",
+    ]);
+    const hookUrl = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      mattermost.stdout?.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split("\n")[0];
+        if (out.includes("\n") && line) resolve(line.trim());
+      });
+      mattermost.once("exit", (code) => reject(new Error(`the Mattermost stand-in exited (${code})`)));
+    });
+    const hookUrlFile = join(work, "mattermost.url");
+    writeFileSync(hookUrlFile, `${hookUrl}\n`, { mode: 0o600 });
+    const [mon1, mon2, store1, web1] = HOSTS.map((name) => lab.host(name).address);
+    config = join(work, "stackmon.yml");
+    writeFileSync(
+      config,
+      `global: { scrape_interval: 5s, evaluation_interval: 5s }
+grafana: { enabled: false }
+alerting:
+  group_wait: 1s
+  group_interval: 5s
+  mattermost:
+    webhook_url_file: ${hookUrlFile}
+    critical: { channel: ops-critical }
+    warning: { channel: ops }
+  rules:
+    TargetDown: { for: 0s }
+    AlertmanagerClusterMemberMissing: { for: 10s }
+hosts:
+  mon1: { ssh: root@${mon1}, roles: [server] }
+  mon2: { ssh: root@${mon2}, roles: [server] }
+  store1: { ssh: root@${store1}, roles: [storage] }
+  web1: { ssh: root@${web1} }
+`,
+    );
+  });
+
+  after(async () => {
+    await lab?.close();
+    if (controller) rmSync(controller, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("goes from nothing to verified, and a second apply changes nothing anywhere", async () => {
+    const applied = await stackmon("apply");
+    assert.equal(applied.status, 0, `${applied.stdout}\n${applied.stderr}`);
+    const verified = await stackmon("verify", "--wait", "240s");
+    assert.equal(verified.status, 0, verified.stdout);
+    for (const server of ["mon1", "mon2"]) {
+      for (const target of [
+        "node web1",
+        "node store1",
+        "prometheus mon1",
+        "prometheus mon2",
+        "alertmanager mon2",
+      ]) {
+        assert.match(
+          verified.stdout,
+          new RegExp(`^${server} +target ${target} +OK`, "m"),
+          `${server}: ${target}`,
+        );
+      }
+    }
+    const again = await stackmon("apply");
+    assert.equal(again.status, 0, again.stdout);
+    for (const host of HOSTS) assert.match(again.stdout, new RegExp(`^${host} +unchanged `, "m"));
+  });
+
+  it("keeps one series per target in storage although both servers write, without their replica label", async () => {
+    // Both write every 5 s: each target's series must be there once, with samples of both merged.
+    await new Promise((r) => setTimeout(r, 30_000));
+    const series = await storageQuery('count by (instance) (up{job="node"})');
+    assert.deepEqual(
+      series.map((s) => [s.metric["instance"], s.value[1]]).sort(),
+      HOSTS.map((h) => [h, "1"]).sort(),
+    );
+    assert.deepEqual(await storageQuery('count({replica!=""})'), [], "no series keeps the replica label");
+    const samples = Number(
+      (await storageQuery('count_over_time(up{job="node",instance="web1"}[60s])'))[0]?.value[1],
+    );
+    assert.ok(samples >= 9 && samples <= 14, `one sample per 5 s in a minute, not two: ${samples}`);
+  });
+
+  it("leaves no gap in storage while one server is stopped for a minute", async () => {
+    await lab.exec("mon1", "systemctl", ["stop", "prometheus.service"]);
+    try {
+      await new Promise((r) => setTimeout(r, 65_000));
+      const samples = Number(
+        (await storageQuery('count_over_time(up{job="node",instance="web1"}[60s])'))[0]?.value[1],
+      );
+      assert.ok(samples >= 9, `mon2 kept writing while mon1 was stopped: ${samples} samples in a minute`);
+    } finally {
+      await lab.exec("mon1", "systemctl", ["start", "prometheus.service"]);
+    }
+  });
+
+  it("posts an alert once with both Alertmanagers up, and once with one of them gone, which alerts too", async () => {
+    let since = posts().length;
+    await lab.exec("web1", "systemctl", ["stop", "prometheus-node-exporter.service"]);
+    await waitForPost((p) => title(p) === "Critical: node at web1 is down", since);
+    await new Promise((r) => setTimeout(r, 20_000));
+    const once = posts()
+      .slice(since)
+      .filter((p) => title(p) === "Critical: node at web1 is down");
+    assert.equal(once.length, 1, "two Prometheus, two Alertmanagers, one post");
+    await lab.exec("web1", "systemctl", ["start", "prometheus-node-exporter.service"]);
+    await waitForPost((p) => title(p) === "Resolved: node at web1 is down", since);
+
+    await lab.exec("mon1", "systemctl", ["stop", "prometheus-alertmanager.service"]);
+    try {
+      await waitForPost((p) => /Alertmanager at mon2 sees only 1 of its cluster/.test(p.visible), since);
+      since = posts().length;
+      await lab.exec("web1", "systemctl", ["stop", "prometheus-node-exporter.service"]);
+      await waitForPost((p) => title(p) === "Critical: node at web1 is down", since);
+      await new Promise((r) => setTimeout(r, 20_000));
+      const stillOnce = posts()
+        .slice(since)
+        .filter((p) => title(p) === "Critical: node at web1 is down");
+      assert.equal(stillOnce.length, 1, "mon2's Alertmanager alone posts it, once");
+    } finally {
+      await lab.exec("web1", "systemctl", ["start", "prometheus-node-exporter.service"]);
+      await lab.exec("mon1", "systemctl", ["start", "prometheus-alertmanager.service"]);
+    }
+  });
+});

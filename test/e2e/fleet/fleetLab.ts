@@ -231,6 +231,9 @@ export class FleetLab {
             name: `${lan}-${host}`,
             hostname: host,
             networkNamespace: `/run/netns/${hostNamespaces[index]}`,
+            // A server lets the node exporter read the clock's state (adjtimex); nspawn's own
+            // filter does not, unless asked.
+            systemCalls: ["adjtimex"],
             logDir: dir,
             readOnlyBinds: [
               `${join(dir, "hosts", host)}:${HOST_SSH_DIR}`,

@@ -28,6 +28,8 @@ export const REPOSITORY_PACKAGES = [
   "prometheus-mysqld-exporter",
   "prometheus-blackbox-exporter",
   "victoria-metrics",
+  // Not stackmon's: bench/fleet's Ansible side needs Python on the hosts it manages.
+  "python3",
 ] as const;
 
 const RECIPE = {

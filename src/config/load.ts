@@ -1,22 +1,23 @@
 // Reads stackmon.yml: YAML with source positions, ${VAR} interpolation, schema validation and
 // stack-wide checks. Every problem is reported at once, each with file:line:col.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { hostname } from "node:os";
-import {
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  visit,
-  type Document,
-  type Node,
-} from "yaml";
+import { isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
 import { ConfigError, UserError, type ConfigIssue, type ConfigPath, type Position } from "./configError.js";
 import type { StackConfig } from "./stackConfig.js";
 import type { GlobalSettings } from "./globalSchema.js";
+import {
+  checkShape,
+  checkSize,
+  DocumentPositions,
+  duplicateKeyIssues,
+  isTooDeepForParser,
+  plainContents,
+  tooDeep,
+  tooLarge,
+  YAML_LIMITS,
+} from "./yamlLimits.js";
 
 export interface LoadOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -30,13 +31,19 @@ export function loadConfigFile(file: string, options: LoadOptions): StackConfig 
 }
 
 export function readConfigText(file: string): string {
+  let size: number;
+  let text = "";
   try {
-    return readFileSync(file, "utf8");
+    size = statSync(file).size;
+    // A file far too large is refused before it is read into memory.
+    if (size <= YAML_LIMITS.bytes) text = readFileSync(file, "utf8");
   } catch (error) {
     throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       hint: "create one with `stackmon init`, or pick another with -c",
     });
   }
+  if (size > YAML_LIMITS.bytes) throw tooLarge(file, size);
+  return text;
 }
 
 /** Pure apart from the environment it is given: text in, validated config or ConfigError out. */
@@ -56,39 +63,46 @@ export interface ConfigDocument {
 
 /** YAML with positions and ${VAR} interpolation; syntax and unset variables are a ConfigError. */
 export function parseConfigDocument(text: string, file: string, env: LoadOptions["env"]): ConfigDocument {
+  checkSize(text, file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // Duplicate keys are found below in one pass; the parser's own check is quadratic.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
 
+  if (doc.errors.some((error) => isTooDeepForParser(error.message))) throw tooDeep(file);
   const syntaxIssues: ConfigIssue[] = doc.errors.map((error) => ({
     path: [],
     message: error.message.split("\n")[0] ?? error.message,
     position: at(error.pos[0]),
   }));
   if (syntaxIssues.length > 0) throw new ConfigError(syntaxIssues);
+  checkShape(doc, file);
+  const duplicates = duplicateKeyIssues(doc, at);
+  if (duplicates.length > 0) throw new ConfigError(duplicates);
 
   const interpolationIssues = interpolateEnvironment(doc, env, at);
   if (interpolationIssues.length > 0) throw new ConfigError(interpolationIssues);
 
-  const contents: unknown = doc.toJS() ?? {};
+  const contents: unknown = plainContents(doc, file) ?? {};
   const raw = (typeof contents === "object" && !Array.isArray(contents) ? contents : {}) as Record<
     string,
     unknown
   >;
+  let positions: DocumentPositions | undefined;
   return {
     raw,
-    errorAt: (issues) =>
-      new ConfigError(
+    errorAt: (issues) => {
+      positions ??= new DocumentPositions(doc);
+      const placed = positions;
+      return new ConfigError(
         sortIssues(
-          issues.map((issue) => ({
-            ...issue,
-            position: issue.position ?? issuePosition(doc, issue, at),
-          })),
+          issues.map((issue) => ({ ...issue, position: issue.position ?? at(issueOffset(placed, issue)) })),
         ),
-      ),
+      );
+    },
   };
 }
 
@@ -167,13 +181,8 @@ function zodIssueToConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
 }
 
 /** A problem with a key is shown at the key itself; anything else at the deepest node along its path. */
-function issuePosition(doc: Document, issue: ConfigIssue, at: (o: number) => Position): Position {
-  const key = issue.path[issue.path.length - 1];
-  if (issue.atKey && typeof key === "string") {
-    const position = keyPositionOf(doc, issue.path.slice(0, -1), key, at);
-    if (position) return position;
-  }
-  return positionOf(doc, issue.path, at);
+function issueOffset(positions: DocumentPositions, issue: ConfigIssue): number {
+  return (issue.atKey ? positions.keyAt(issue.path) : undefined) ?? positions.valueAt(issue.path);
 }
 
 function unknownKeyHint(key: string, parent: ConfigPath): string | undefined {
@@ -182,23 +191,6 @@ function unknownKeyHint(key: string, parent: ConfigPath): string | undefined {
     return `secrets are never written inline: use ${key}_file (a path) or ${key}_env (a variable name)`;
   }
   return "check the spelling; `stackmon init` writes every key with its default";
-}
-
-/** Position of the deepest node that exists along `path`. */
-function positionOf(doc: Document, path: ConfigPath, at: (o: number) => Position): Position {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = doc.getIn(path.slice(0, depth), true) as Node | undefined;
-    if (node && typeof node === "object" && "range" in node && node.range) return at(node.range[0]);
-  }
-  return at(0);
-}
-
-function keyPositionOf(doc: Document, path: ConfigPath, key: string, at: (o: number) => Position) {
-  const parent: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
-  if (!isMap(parent)) return undefined;
-  const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === key);
-  const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
-  return range ? at(range[0]) : undefined;
 }
 
 function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {

@@ -55,6 +55,23 @@ describe("stackmon CLI", () => {
     assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/);
   });
 
+  it("validate ends an alias bomb as file: message and exit 1, without a stack trace", () => {
+    const dir = workspace();
+    const levels = "abcdefghi".split("");
+    const lines = levels.map((name, i) =>
+      i === 0
+        ? `a: &a [${Array(9).fill("lol").join(", ")}]`
+        : `${name}: &${name} [${Array(9)
+            .fill(`*${levels[i - 1]}`)
+            .join(", ")}]`,
+    );
+    writeFileSync(join(dir, "stackmon.yml"), `${lines.join("\n")}\n`);
+    const result = runCli(["validate"], { cwd: dir });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^stackmon\.yml: its aliases expand to more than 100 times/);
+    assert.doesNotMatch(result.stderr, /ReferenceError|\n\s+at /);
+  });
+
   it("render lays out every file as on the host, secrets masked, and is byte-identical on re-render", () => {
     const dir = workspace();
     writeFileSync(

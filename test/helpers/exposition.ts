@@ -13,10 +13,10 @@ export function parseExposition(text: string): Sample[] {
     if (!match?.[1]) continue;
     const labels: Record<string, string> = {};
     for (const pair of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[pair[1] ?? ""] = (pair[2] ?? "")
-        .replace(/\\"/g, '"')
-        .replace(/\\n/g, "\n")
-        .replace(/\\\\/g, "\\");
+      // One pass: `\\n` is a backslash and an n, not a backslash and a newline.
+      labels[pair[1] ?? ""] = (pair[2] ?? "").replace(/\\(["n\\])/g, (_, c: string) =>
+        c === "n" ? "\n" : c,
+      );
     }
     samples.push({ name: match[1], labels, value: Number(match[3]) });
   }

@@ -9,12 +9,9 @@ import { createLogger } from "../../src/lib/log.js";
 import { startDuplicatiExporter } from "../../src/exporters/duplicati/exporter.js";
 import { createDuplicatiMetrics } from "../../src/exporters/duplicati/metrics.js";
 import { handleReport } from "../../src/exporters/duplicati/receiver.js";
-import {
-  applyReport,
-  EMPTY_STATE,
-  exporterStateSchema,
-  type ExporterState,
-} from "../../src/exporters/duplicati/state.js";
+import { BackupTable, DEFAULT_LIMITS } from "../../src/exporters/duplicati/backupTable.js";
+import { backupStateSchema } from "../../src/exporters/duplicati/state.js";
+import { StateStore } from "../../src/exporters/duplicati/stateStore.js";
 import { REPO_ROOT, tempDir } from "../helpers/stackmon.js";
 
 const TOKEN = "fuzz-token-0123456789abcdef";
@@ -84,12 +81,11 @@ describe("Duplicati receiver under fuzzing", () => {
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it("answers 10,000 malformed bodies with 2xx or 4xx, and the state stays valid", async () => {
-    let state: ExporterState = EMPTY_STATE;
-    const { self } = createDuplicatiMetrics({
-      state: () => state,
-      maxAgeSeconds: () => undefined,
-      now: () => 0,
-    });
+    const table = new BackupTable(DEFAULT_LIMITS);
+    const { self } = createDuplicatiMetrics(
+      { backups: () => table.values(), maxAgeSeconds: () => undefined, now: () => 0 },
+      DEFAULT_LIMITS,
+    );
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(body, contentType, async (payload, type) => {
@@ -97,9 +93,8 @@ describe("Duplicati receiver under fuzzing", () => {
           {
             token: TOKEN,
             accept: (report) => {
-              const next = applyReport(state, report, 1);
-              state = next;
-              return true;
+              const change = table.applyReport(report, 1);
+              return change.outcome;
             },
             metrics: self,
             logger: silent,
@@ -113,7 +108,8 @@ describe("Duplicati receiver under fuzzing", () => {
       }),
       { numRuns: 10_000 },
     );
-    assert.ok(exporterStateSchema.safeParse(JSON.parse(JSON.stringify(state))).success, "state still valid");
+    for (const state of table.values())
+      assert.ok(backupStateSchema.safeParse(JSON.parse(JSON.stringify(state))).success, "state still valid");
     assert.ok(
       (statuses.get(400) ?? 0) > 1000 && (statuses.get(200) ?? 0) > 100,
       JSON.stringify([...statuses]),
@@ -145,8 +141,9 @@ describe("Duplicati receiver under fuzzing", () => {
         assert.ok(response.status < 500, `status ${response.status}`);
       }
       assert.equal((await fetch(`${exporter.server.url}/metrics`)).status, 200);
-      const saved: unknown = JSON.parse(readFileSync(join(dir, "state.json"), "utf8"));
-      assert.ok(exporterStateSchema.safeParse(saved).success);
+      const loaded = new StateStore(dir, silent).load();
+      assert.ok(loaded.length > 0, "reports were persisted");
+      assert.equal(loaded.length, exporter.backups.size, "every tracked backup reads back");
     } finally {
       await exporter.close();
     }

@@ -1,9 +1,12 @@
 // Polling a Duplicati server: backups that never reported, their schedules, token renewal.
 import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startDuplicatiExporter, type DuplicatiExporter } from "../../src/exporters/duplicati/exporter.js";
+import { parseExporterConfig } from "../../src/exporters/duplicati/exporterConfig.js";
 import { createLogger } from "../../src/lib/log.js";
 import { parseExposition, sampleValue } from "../helpers/exposition.js";
 import { startFakeDuplicatiServer, type FakeDuplicatiServer } from "../helpers/fakeDuplicatiServer.js";
@@ -120,5 +123,70 @@ describe("Duplicati exporter polling a Duplicati server", () => {
       "server down",
       async () => sampleValue(await scrape(exporter), "duplicati_server_up") === 0,
     );
+  });
+});
+
+describe("a Duplicati server that redirects", () => {
+  const dir = tempDir("stackmon-duplicati-redirect-");
+  const received: string[] = [];
+  let elsewhere: Server;
+  let redirecting: Server;
+  let exporter: DuplicatiExporter;
+  const logs: string[] = [];
+
+  before(async () => {
+    // Where a redirect would take the login: it records whatever reaches it.
+    elsewhere = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        received.push(`${req.method} ${req.url} ${body}`);
+        res.end(JSON.stringify({ AccessToken: "stolen" }));
+      });
+    });
+    await new Promise<void>((r) => elsewhere.listen(0, "127.0.0.1", r));
+    const elsewherePort = (elsewhere.address() as AddressInfo).port;
+    redirecting = createServer((req, res) =>
+      res.writeHead(307, { Location: `http://127.0.0.1:${elsewherePort}${req.url ?? "/"}` }).end(),
+    );
+    await new Promise<void>((r) => redirecting.listen(0, "127.0.0.1", r));
+    writeFileSync(join(dir, "password"), "server-password-not-for-elsewhere\n", { mode: 0o600 });
+    exporter = await startDuplicatiExporter({
+      listenAddress: "127.0.0.1:0",
+      telemetryPath: "/metrics",
+      token: "token-0123456789abcdef",
+      stateDir: join(dir, "state"),
+      config: {
+        backups: [],
+        server: {
+          url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`,
+          password_file: join(dir, "password"),
+          interval: 0.2,
+        },
+      },
+      maxReportBytes: 65536,
+      logger: createLogger("warn", (line) => logs.push(line)),
+    });
+  });
+  after(async () => {
+    await exporter?.close();
+    for (const server of [elsewhere, redirecting]) await new Promise<void>((r) => server?.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("is not followed: the password never leaves for where it points, and the server counts as down", async () => {
+    await eventually("a refused poll", () => Promise.resolve(logs.some((l) => /redirect refused/.test(l))));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(received, []);
+    assert.equal(sampleValue(await scrape(exporter), "duplicati_server_up"), 0);
+  });
+
+  it("a server URL with credentials in it, or not http(s), is refused by the config", () => {
+    for (const url of ["http://admin:secret@127.0.0.1:8200", "ftp://127.0.0.1/", "file:///etc/passwd"])
+      assert.throws(
+        () => parseExporterConfig(`server: {url: "${url}", password_file: /p}\n`),
+        /server\.url: /,
+        url,
+      );
   });
 });

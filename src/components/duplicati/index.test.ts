@@ -36,6 +36,31 @@ describe("duplicati component", () => {
     assert.equal(service?.hardening.memoryDenyWriteExecute, false, "Node's JIT");
   });
 
+  it("caps the exporter's memory and tasks, more memory when it may track more backups", () => {
+    const unit = state.files.find(
+      (f) => f.path === "/etc/systemd/system/stackmon-duplicati-exporter.service",
+    );
+    const text = typeof unit?.content === "string" ? unit.content : "";
+    assert.match(text, /^MemoryMax=256M$/m);
+    assert.match(text, /^TasksMax=32$/m);
+    assert.ok(
+      !state.services.find((s) => s.id === "duplicati")?.args.some((a) => a.startsWith("--backups.max")),
+    );
+    const more = renderStack(
+      parseStackConfig(
+        CONFIG.replace("enabled: true", "enabled: true\n    max_backups: 5000"),
+        "stackmon.yml",
+        {},
+      ),
+      HOST_TARGET,
+    );
+    assert.ok(more.services.find((s) => s.id === "duplicati")?.args.includes("--backups.max=5000"));
+    const moreUnit = more.files.find(
+      (f) => f.path === "/etc/systemd/system/stackmon-duplicati-exporter.service",
+    );
+    assert.match(typeof moreUnit?.content === "string" ? moreUnit.content : "", /^MemoryMax=512M$/m);
+  });
+
   it("hands the backups' maximum ages to the exporter", () => {
     const config = state.files.find((f) => f.path === "/etc/stackmon/duplicati-exporter/config.yml");
     assert.match(maskedText(config?.content ?? ""), /- name: nightly-home\n\s+max_age: 26h/);

@@ -6,10 +6,10 @@ import { startExporterServer, type ExporterServer } from "../../lib/web/exporter
 import type { WebConfig } from "../../lib/web/webConfig.js";
 import type { DuplicatiExporterConfig } from "./exporterConfig.js";
 import { createDuplicatiMetrics } from "./metrics.js";
-import { reportRoute } from "./receiver.js";
+import { BackupTable, boundedLabel, DEFAULT_LIMITS, type TableLimits } from "./backupTable.js";
+import { reportRoute, type ReportOutcome } from "./receiver.js";
 import type { BackupReport } from "./report.js";
 import { DuplicatiServerClient, ServerPoller, type ServerStatus } from "./serverPoller.js";
-import { applyReport, withKnownBackup, withServerBackup, type ExporterState } from "./state.js";
 import { StateStore } from "./stateStore.js";
 
 export const VERSION = "0.1.0";
@@ -22,6 +22,8 @@ export interface DuplicatiExporterOptions {
   readonly stateDir: string;
   readonly config: DuplicatiExporterConfig;
   readonly maxReportBytes: number;
+  /** Backups tracked at most and the longest label value (default: DEFAULT_LIMITS). */
+  readonly limits?: TableLimits;
   /** Connections served at once (default: the web layer's). */
   readonly maxConnections?: number;
   readonly logger: Logger;
@@ -34,37 +36,42 @@ export interface DuplicatiExporterOptions {
 
 export interface DuplicatiExporter {
   readonly server: ExporterServer;
-  state(): ExporterState;
+  readonly backups: BackupTable;
   close(): Promise<void>;
 }
 
 export async function startDuplicatiExporter(options: DuplicatiExporterOptions): Promise<DuplicatiExporter> {
   const now = options.now ?? (() => Date.now() / 1000);
+  const limits = options.limits ?? DEFAULT_LIMITS;
   mkdirSync(options.stateDir, { recursive: true, mode: 0o750 });
   const store = new StateStore(options.stateDir, options.logger);
-  let state = store.load();
+  let serverStatus: ServerStatus | undefined;
+  const maxAges = new Map(
+    options.config.backups.map((b) => [boundedLabel(b.name, limits.maxLabelLength), b.max_age]),
+  );
+  const metrics = createDuplicatiMetrics(
+    {
+      backups: () => table.values(),
+      maxAgeSeconds: (name) => maxAges.get(name),
+      now,
+      serverStatus: () => serverStatus,
+    },
+    limits,
+  );
+  const { self } = metrics;
+  const table = new BackupTable(limits, () => self.labelValuesRewritten.inc());
+  let notLoaded = 0;
+  for (const state of store.load()) if (!table.restore(state)) notLoaded++;
+  if (notLoaded > 0)
+    options.logger.warn("more backups on disk than --backups.max, some not loaded", {
+      notLoaded,
+      max: limits.maxBackups,
+    });
   // Backups named in the config are known before their first report, so a backup that never
   // reports is visible (and stale) rather than absent.
-  for (const backup of options.config.backups) {
-    const alreadyKnown = Object.values(state.backups).some((b) => b.backup.name === backup.name);
-    if (!alreadyKnown)
-      state = withKnownBackup(state, {
-        key: `name:${backup.name}`,
-        name: backup.name,
-        machine: "",
-        backupId: "",
-      });
-  }
+  for (const backup of options.config.backups) table.watch(backup.name);
   let stateVersion = 0;
   let cached: { version: number; at: number; body: string } | undefined;
-  const maxAges = new Map(options.config.backups.map((b) => [b.name, b.max_age]));
-  let serverStatus: ServerStatus | undefined;
-  const { registry, self } = createDuplicatiMetrics({
-    state: () => state,
-    maxAgeSeconds: (name) => maxAges.get(name),
-    now,
-    serverStatus: () => serverStatus,
-  });
   const server = options.config.server;
   const poller = server
     ? new ServerPoller(
@@ -76,28 +83,33 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
         server.interval * 1000,
         (result) => {
           serverStatus = result.status;
-          if ("backups" in result) {
-            for (const backup of result.backups) state = withServerBackup(state, backup);
-          }
+          // Learnt again on every poll, so kept in memory only.
+          if ("backups" in result) for (const backup of result.backups) table.applyServerBackup(backup);
           stateVersion++;
         },
         options.logger,
       )
     : undefined;
 
-  const accept = async (report: BackupReport): Promise<boolean> => {
-    const next = applyReport(dropPlaceholder(state, report), report, now());
-    if (next === state) return false;
-    state = next;
+  const overLimit = onceAMinute(() =>
+    options.logger.warn("report of a new backup dropped: --backups.max reached", { max: limits.maxBackups }),
+  );
+  const accept = async (report: BackupReport): Promise<ReportOutcome> => {
+    const change = table.applyReport(report, now());
+    if (change.outcome === "over-limit") overLimit();
+    if (change.outcome !== "accepted") return change.outcome;
     stateVersion++;
     try {
-      await store.save(state);
+      await Promise.all([
+        store.save(change.state),
+        ...(change.removedKey !== undefined ? [store.remove(change.removedKey)] : []),
+      ]);
     } catch (error) {
       // The report still counts in memory; Prometheus sees the write failure.
       self.stateWriteErrors.inc();
       options.logger.error("could not persist state", { err: (error as Error).message });
     }
-    return true;
+    return "accepted";
   };
 
   const httpServer = await startExporterServer({
@@ -112,9 +124,9 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
       // time for `stale`, so it is rebuilt on a report and otherwise at most every 10 s.
       const at = Date.now();
       if (!cached || cached.version !== stateVersion || at - cached.at > 10_000) {
-        cached = { version: stateVersion, at, body: await registry.metrics() };
+        cached = { version: stateVersion, at, body: await metrics.exposition() };
       }
-      return { contentType: registry.contentType, body: cached.body };
+      return { contentType: metrics.contentType, body: cached.body };
     },
     routes: [reportRoute({ token: options.token, accept, metrics: self, logger: options.logger })],
     maxBodyBytes: options.maxReportBytes,
@@ -125,7 +137,7 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
   poller?.start();
   return {
     server: httpServer,
-    state: () => state,
+    backups: table,
     close: async () => {
       poller?.stop();
       await httpServer.close();
@@ -133,12 +145,12 @@ export async function startDuplicatiExporter(options: DuplicatiExporterOptions):
   };
 }
 
-/** A configured backup first seen by name only is replaced by the same backup reporting with ids. */
-function dropPlaceholder(state: ExporterState, report: BackupReport): ExporterState {
-  const placeholder = `name:${report.backup.name}`;
-  const entry = state.backups[placeholder];
-  if (report.backup.key === placeholder || !entry || entry.last) return state;
-  const backups = { ...state.backups };
-  delete backups[placeholder];
-  return { ...state, backups };
+/** `f`, run at most once a minute: one log line per minute of trouble, not one per report. */
+function onceAMinute(f: () => void): () => void {
+  let last = -Infinity;
+  return () => {
+    if (Date.now() - last < 60_000) return;
+    last = Date.now();
+    f();
+  };
 }

@@ -10,11 +10,20 @@ const durationSeconds = z
   .refine((t) => parseDuration(t) !== undefined, "must be a duration such as 26h")
   .transform((t) => (parseDuration(t) ?? 0) / 1000);
 
+/** http(s), no credentials in it (the password has its own file), no control characters. */
+export const serverUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((text) => !/\p{Cc}/u.test(text), "must not hold control characters")
+  .refine((text) => {
+    const url = new URL(text);
+    return url.username === "" && url.password === "";
+  }, "must not hold a user or password: the password goes in password_file");
+
 const schema = z.strictObject({
   backups: z.array(z.strictObject({ name: z.string().min(1), max_age: durationSeconds })).default([]),
   server: z
     .strictObject({
-      url: z.url(),
+      url: serverUrl,
       password_file: z.string().min(1),
       interval: durationSeconds.default(300),
     })

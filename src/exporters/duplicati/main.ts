@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { runExporter } from "../../lib/exporterMain.js";
 import { loadExporterConfig } from "./exporterConfig.js";
+import { DEFAULT_LIMITS, MIN_LABEL_LENGTH, type TableLimits } from "./backupTable.js";
 import { startDuplicatiExporter, VERSION } from "./exporter.js";
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT } from "../../lib/web/exporterServer.js";
 
@@ -19,6 +20,14 @@ runExporter({
       help: "backups with their maximum age, optional server polling (YAML, rendered by stackmon)",
     },
     "report.max-bytes": { default: "1048576", help: "largest report accepted; larger ones get 413" },
+    "backups.max": {
+      default: String(DEFAULT_LIMITS.maxBackups),
+      help: "backups tracked at most; reports of further ones are dropped and counted",
+    },
+    "labels.max-length": {
+      default: String(DEFAULT_LIMITS.maxLabelLength),
+      help: "longest backup, machine and backup_id label value; longer ones are cut and counted",
+    },
     "web.max-connections": {
       default: String(DEFAULT_MAX_CONNECTIONS),
       help: `connections served at once (at most ${DEFAULT_MAX_CONNECTIONS_PER_CLIENT} from one address); more are closed`,
@@ -32,6 +41,14 @@ runExporter({
     if (token.length < 16) throw new Error(`the token in ${tokenFile} is shorter than 16 characters`);
     const maxReportBytes = positiveInteger(flags.own, "report.max-bytes");
     const maxConnections = positiveInteger(flags.own, "web.max-connections");
+    const limits: TableLimits = {
+      maxBackups: positiveInteger(flags.own, "backups.max"),
+      maxLabelLength: positiveInteger(flags.own, "labels.max-length"),
+    };
+    if (limits.maxLabelLength < MIN_LABEL_LENGTH)
+      throw new Error(
+        `--labels.max-length is at least ${MIN_LABEL_LENGTH}: a cut value keeps a hash of 9 characters`,
+      );
     return startDuplicatiExporter({
       listenAddress: flags.listenAddress,
       telemetryPath: flags.telemetryPath,
@@ -41,6 +58,7 @@ runExporter({
       config: loadExporterConfig(flags.own["config.file"]),
       maxReportBytes,
       maxConnections,
+      limits,
       logger,
     });
   },

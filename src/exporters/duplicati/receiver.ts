@@ -7,10 +7,13 @@ import type { SelfMetrics } from "./metrics.js";
 import { parseReportBody } from "./parseReport.js";
 import type { BackupReport } from "./report.js";
 
+/** What became of a report the token let in and the parser understood. */
+export type ReportOutcome = "accepted" | "ignored" | "over-limit";
+
 export interface ReceiverDeps {
   readonly token: string;
-  /** Applies and persists a report; resolves false when it was not a backup operation. */
-  readonly accept: (report: BackupReport) => boolean | Promise<boolean>;
+  /** Applies and persists a report: ignored when not a backup operation, over-limit when dropped. */
+  readonly accept: (report: BackupReport) => ReportOutcome | Promise<ReportOutcome>;
   readonly metrics: SelfMetrics;
   readonly logger: Logger;
 }
@@ -44,9 +47,15 @@ export async function handleReport(
       return { status: 400, body: `rejected: ${outcome.reason}\n` };
     }
     const { report } = outcome;
-    if (!(await deps.accept(report))) {
+    const accepted = await deps.accept(report);
+    if (accepted === "ignored") {
       deps.metrics.reports.inc({ outcome: "ignored" });
       return { status: 200, body: `ignored: ${report.operation} is not a backup\n` };
+    }
+    if (accepted === "over-limit") {
+      // 2xx all the same: Duplicati skips its remaining targets after a failed one.
+      deps.metrics.reports.inc({ outcome: "over_limit" });
+      return { status: 200, body: "dropped: the exporter tracks no more backups (--backups.max)\n" };
     }
     const partial = report.problems.length > 0;
     deps.metrics.reports.inc({ outcome: partial ? "partial" : "accepted" });

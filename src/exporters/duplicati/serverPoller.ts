@@ -61,6 +61,17 @@ export function parseServerState(body: unknown): ServerStatus {
   };
 }
 
+/**
+ * Requests carry the server password or its token: a redirect would hand them to wherever it
+ * points, so none is followed. Where it pointed is not said (it may be anything).
+ */
+function refuseRedirect(path: string, response: Response): void {
+  if (response.status >= 300 && response.status < 400)
+    throw new Error(
+      `${path}: HTTP ${response.status} redirect refused (it would carry the credentials elsewhere)`,
+    );
+}
+
 export class DuplicatiServerClient {
   private token: string | undefined;
 
@@ -76,7 +87,9 @@ export class DuplicatiServerClient {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ Password: this.password(), RememberMe: true }),
       signal: AbortSignal.timeout(this.timeoutMs),
+      redirect: "manual",
     });
+    refuseRedirect("/api/v1/auth/login", response);
     if (!response.ok) throw new Error(`login refused: HTTP ${response.status}`);
     const body = await response.json();
     const token = isObject(body) ? body["AccessToken"] : undefined;
@@ -91,7 +104,9 @@ export class DuplicatiServerClient {
       const response = await fetch(new URL(path, this.baseUrl), {
         headers: { Authorization: `Bearer ${this.token}` },
         signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: "manual",
       });
+      refuseRedirect(path, response);
       if (response.status === 401 && attempt === 0) {
         this.token = undefined;
         continue;

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { parseAnyDate, parseDotNetDate, parseTimeSpan } from "./dotnet.js";
 import type { BackupReport } from "./report.js";
 import { isStale } from "./staleness.js";
-import { applyReport, EMPTY_STATE, withKnownBackup } from "./state.js";
+import { backupAfterReport, knownBackup, type BackupState } from "./state.js";
 
 const backup = { key: "name:b", name: "b", machine: "", backupId: "" };
 function report(
@@ -38,35 +38,44 @@ describe(".NET values", () => {
   });
 });
 
+/** The state after each report in turn, from nothing. */
+function after(...reports: [BackupReport, number][]): BackupState | undefined {
+  let state: BackupState | undefined;
+  for (const [r, at] of reports) state = backupAfterReport(state, r, at) ?? state;
+  return state;
+}
+
 describe("backup state", () => {
   it("counts runs by result and remembers the last success across failures", () => {
-    let state = applyReport(EMPTY_STATE, report("Success", 1000), 1001);
-    state = applyReport(state, report("Error", 2000), 2001);
-    state = applyReport(state, report("Fatal", 3000), 3001);
-    const b = state.backups["name:b"];
+    const b = after(
+      [report("Success", 1000), 1001],
+      [report("Error", 2000), 2001],
+      [report("Fatal", 3000), 3001],
+    );
     assert.equal(b?.last?.result, "Fatal");
     assert.equal(b?.lastSuccessTime, 1000);
     assert.deepEqual(b?.runs, { Success: 1, Warning: 0, Error: 1, Fatal: 1, Unknown: 0 });
   });
 
   it("ignores reports of other operations", () => {
-    const state = applyReport(EMPTY_STATE, report("Success", 1000, { operation: "Restore" }), 1001);
-    assert.equal(state, EMPTY_STATE);
+    assert.equal(
+      backupAfterReport(undefined, report("Success", 1000, { operation: "Restore" }), 1001),
+      undefined,
+    );
   });
 });
 
 describe("staleness", () => {
-  const known = withKnownBackup(EMPTY_STATE, backup).backups["name:b"]!;
+  const known = knownBackup(backup);
 
   it("is stale past the next scheduled run (plus grace) with no run finished since", () => {
-    const state = applyReport(EMPTY_STATE, report("Success", 1000, { nextScheduledRun: 90_000 }), 1000)
-      .backups["name:b"]!;
+    const state = after([report("Success", 1000, { nextScheduledRun: 90_000 }), 1000])!;
     assert.equal(isStale(state, 90_000 + 60, undefined), false, "within the grace period");
     assert.equal(isStale(state, 90_000 + 3600, undefined), true);
   });
 
   it("falls back to the maximum age from the last success", () => {
-    const state = applyReport(EMPTY_STATE, report("Success", 1000), 1000).backups["name:b"]!;
+    const state = after([report("Success", 1000), 1000])!;
     assert.equal(isStale(state, 1000 + 3600, 7200), false);
     assert.equal(isStale(state, 1000 + 7201, 7200), true);
     assert.equal(isStale(known, 5, 7200), true, "a configured backup that never reported is stale");

@@ -1,4 +1,5 @@
-// What the exporter remembers per backup, and how a report changes it. Pure.
+// What the exporter remembers per backup, and how a report changes it. Pure, and per backup: no
+// step here looks at the other backups.
 import { z } from "zod";
 import { RESULTS, type BackupReport, type BackupResult } from "./report.js";
 
@@ -17,7 +18,7 @@ const lastRunSchema = z.object({
   receivedAt: z.number(),
 });
 
-const backupStateSchema = z.object({
+export const backupStateSchema = z.object({
   backup: z.object({ key: z.string(), name: z.string(), machine: z.string(), backupId: z.string() }),
   last: lastRunSchema.optional(),
   lastSuccessTime: z.number().optional(),
@@ -30,15 +31,14 @@ const backupStateSchema = z.object({
   ),
 });
 
-export const exporterStateSchema = z.object({
+/** The whole state in one file: how versions before per-backup files kept it (read once, to migrate). */
+export const legacyStateSchema = z.object({
   version: z.literal(1),
   backups: z.record(z.string(), backupStateSchema),
 });
 
 export type BackupState = z.infer<typeof backupStateSchema>;
-export type ExporterState = z.infer<typeof exporterStateSchema>;
-
-export const EMPTY_STATE: ExporterState = { version: 1, backups: {} };
+export type BackupIdentityState = BackupState["backup"];
 
 const NO_RUNS = Object.fromEntries(RESULTS.map((r) => [r, 0])) as Record<BackupResult, number>;
 
@@ -47,12 +47,19 @@ export function isSuccessful(result: BackupResult): boolean {
   return result === "Success" || result === "Warning";
 }
 
-/** The state after one report; reports of other operations (restore, verify…) change nothing. */
-export function applyReport(state: ExporterState, report: BackupReport, receivedAt: number): ExporterState {
-  if (report.operation.toLowerCase() !== "backup") return state;
-  const previous = state.backups[report.backup.key];
+/**
+ * A backup's state after one report, from its state before (undefined when new): the cost is
+ * that of one backup, however many others there are. Reports of other operations (restore,
+ * verify…) change nothing and give undefined.
+ */
+export function backupAfterReport(
+  previous: BackupState | undefined,
+  report: BackupReport,
+  receivedAt: number,
+): BackupState | undefined {
+  if (report.operation.toLowerCase() !== "backup") return undefined;
   const endTime = report.endTime ?? receivedAt;
-  const next: BackupState = {
+  return {
     backup: report.backup,
     last: {
       result: report.result,
@@ -78,47 +85,34 @@ export function applyReport(state: ExporterState, report: BackupReport, received
         : {}),
     runs: { ...(previous?.runs ?? NO_RUNS), [report.result]: (previous?.runs[report.result] ?? 0) + 1 },
   };
-  return { version: 1, backups: { ...state.backups, [report.backup.key]: next } };
 }
 
 /** A backup known only from configuration or the server, not yet reported. */
-export function withKnownBackup(
-  state: ExporterState,
-  backup: BackupState["backup"],
-  nextScheduledRun?: number,
-): ExporterState {
-  const existing = state.backups[backup.key];
-  const entry: BackupState = existing
-    ? { ...existing, ...(nextScheduledRun !== undefined ? { nextScheduledRun } : {}) }
-    : { backup, runs: NO_RUNS, ...(nextScheduledRun !== undefined ? { nextScheduledRun } : {}) };
-  return { version: 1, backups: { ...state.backups, [backup.key]: entry } };
+export function knownBackup(backup: BackupIdentityState, nextScheduledRun?: number): BackupState {
+  return { backup, runs: NO_RUNS, ...(nextScheduledRun !== undefined ? { nextScheduledRun } : {}) };
 }
 
 /**
  * What the Duplicati server says of a backup: its schedule always (the server knows best), its
  * last success only until the backup reports itself.
  */
-export function withServerBackup(
-  state: ExporterState,
+export function backupAfterServerPoll(
+  existing: BackupState | undefined,
   backup: {
     readonly id: string;
     readonly name: string;
     readonly nextScheduledRun?: number;
     readonly lastSuccessTime?: number;
   },
-): ExporterState {
-  const existing = Object.values(state.backups).find((b) => b.backup.name === backup.name);
-  const key = existing?.backup.key ?? `name:${backup.name}`;
-  const base: BackupState = existing ?? {
-    backup: { key, name: backup.name, machine: "", backupId: backup.id },
-    runs: NO_RUNS,
-  };
-  const entry: BackupState = {
+): BackupState {
+  const base =
+    existing ??
+    knownBackup({ key: `name:${backup.name}`, name: backup.name, machine: "", backupId: backup.id });
+  return {
     ...base,
     ...(backup.nextScheduledRun !== undefined ? { nextScheduledRun: backup.nextScheduledRun } : {}),
     ...(base.last === undefined && backup.lastSuccessTime !== undefined
       ? { lastSuccessTime: backup.lastSuccessTime }
       : {}),
   };
-  return { version: 1, backups: { ...state.backups, [key]: entry } };
 }

@@ -11,7 +11,8 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
 import { formatListen, parseListen } from "../../config/schemaParts.js";
 import type { Logger } from "../log.js";
 import { basicAuthenticator, type BasicAuthenticator, type FailureLimit } from "./basicAuth.js";
@@ -221,7 +222,7 @@ async function handleRequest(
     if (method !== "GET" && method !== "HEAD") return methodNotAllowed(req, res, "GET, HEAD");
     const exposition = await options.metrics();
     const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
-    const body = encodedExposition(exposition.body, gzip);
+    const body = await encodedExposition(exposition.body, gzip);
     res.statusCode = 200;
     res.setHeader("Content-Type", exposition.contentType);
     res.setHeader("Content-Length", body.length);
@@ -267,11 +268,13 @@ export function requestPath(target: string | undefined): string {
  * so an unchanged exposition costs a scrape neither encoding nor compression. Prometheus asks for
  * gzip, which also shrinks a large exposition about tenfold on the wire.
  */
-let lastExposition: { text: string; plain: Buffer; gzip?: Buffer } | undefined;
-function encodedExposition(text: string, gzip: boolean): Buffer {
+let lastExposition: { text: string; plain: Buffer; gzip?: Promise<Buffer> } | undefined;
+const gzipAsync = promisify(gzipCallback);
+function encodedExposition(text: string, gzip: boolean): Promise<Buffer> {
   if (lastExposition?.text !== text) lastExposition = { text, plain: Buffer.from(text) };
-  if (!gzip) return lastExposition.plain;
-  lastExposition.gzip ??= gzipSync(lastExposition.plain, { level: 6 });
+  if (!gzip) return Promise.resolve(lastExposition.plain);
+  // Compressed in the thread pool: megabytes of exposition never stall the event loop.
+  lastExposition.gzip ??= gzipAsync(lastExposition.plain, { level: 6 });
   return lastExposition.gzip;
 }
 

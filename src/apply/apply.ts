@@ -3,8 +3,9 @@
 // go live atomically, systemd re-reads units, provisioning runs, and only the services whose
 // inputs changed are reloaded or restarted, each one waited for. An interrupted run leaves a
 // record of what it still had to do, so running it again converges.
+import { posix } from "node:path";
 import { UserError } from "../config/configError.js";
-import type { Host } from "../host/host.js";
+import type { Host, HostFiles, Ownership } from "../host/host.js";
 import type { DesiredState } from "../render/desiredState.js";
 import type { SecretReader } from "../render/fileContent.js";
 import {
@@ -184,6 +185,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   }
   for (const change of plan.changes) {
     if (change.type !== "directory" || change.action === "delete") continue;
+    await ensureParentDirectories(host.files, change.subject);
     await host.files.ensureDirectory(change.subject, change.ownership);
     log(change.action === "create" ? "created directory" : "updated directory", { path: change.subject });
   }
@@ -302,4 +304,18 @@ export function describeFailures(failures: readonly ServiceFailure[]): string {
       return `${f.unit} did not come back: ${f.why}${restored}${log}`;
     })
     .join("\n");
+}
+
+const PARENT_DIRECTORY: Ownership = { mode: 0o755, owner: "root", group: "root" };
+
+/**
+ * Creates the missing parents of a directory 0755 root:root, one by one, before the directory
+ * itself: a recursive mkdir would give them the directory's own restrictive mode (0750 on
+ * /etc/stackmon shuts every service out of its config below it). Existing parents are left alone.
+ */
+async function ensureParentDirectories(files: HostFiles, path: string): Promise<void> {
+  const missing: string[] = [];
+  for (let dir = posix.dirname(path); dir !== "/" && !(await files.stat(dir)); dir = posix.dirname(dir))
+    missing.unshift(dir);
+  for (const dir of missing) await files.ensureDirectory(dir, PARENT_DIRECTORY);
 }

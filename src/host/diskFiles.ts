@@ -5,6 +5,7 @@ import {
   chmodSync,
   chownSync,
   closeSync,
+  existsSync,
   fchmodSync,
   fchownSync,
   fsyncSync,
@@ -69,6 +70,35 @@ class IdNames {
   }
 }
 
+/**
+ * The missing parents of `path`, each 0755 whatever the umask: mkdirSync's recursive mode would
+ * give them the leaf's mode (0750 on /etc/stackmon would shut services out of their own config).
+ */
+function makeParents(path: string): void {
+  const missing: string[] = [];
+  for (let dir = dirname(path); !existsSync(dir); dir = dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) {
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+  }
+}
+
+/** Temporary files named `prefix<pid>-…` of processes that are gone (or of older versions). */
+function removeLeftovers(dir: string, prefix: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(entry.slice(prefix.length))?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
+    rmSync(join(dir, entry), { force: true });
+  }
+}
+
 export class DiskFiles implements HostFiles {
   private readonly users = new IdNames("/etc/passwd");
   private readonly groups = new IdNames("/etc/group");
@@ -123,9 +153,12 @@ export class DiskFiles implements HostFiles {
 
   write(path: string, content: string | Uint8Array, ownership: Ownership): Promise<void> {
     const target = this.real(path);
-    mkdirSync(dirname(target), { recursive: true });
-    // Unique per write, so a killed earlier run's leftover temp file never gets in the way.
-    const temp = join(dirname(target), `.${basename(target)}.stackmon-${randomBytes(4).toString("hex")}`);
+    makeParents(target);
+    // Unique per write and named after its process: a temporary file a killed run left beside
+    // the target (with secrets, maybe) is removed the next time the target is written.
+    const prefix = `.${basename(target)}.stackmon-`;
+    removeLeftovers(dirname(target), prefix);
+    const temp = join(dirname(target), `${prefix}${process.pid}-${randomBytes(4).toString("hex")}`);
     const fd = openSync(temp, "wx", 0o600);
     try {
       writeSync(fd, typeof content === "string" ? Buffer.from(content) : content);
@@ -151,6 +184,7 @@ export class DiskFiles implements HostFiles {
   }
 
   ensureDirectory(path: string, ownership: Ownership): Promise<void> {
+    makeParents(this.real(path));
     mkdirSync(this.real(path), { recursive: true, mode: ownership.mode });
     return this.setOwnership(path, ownership);
   }

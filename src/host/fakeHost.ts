@@ -127,13 +127,12 @@ export class FakeHost implements Host {
     this.fs.set(path, { kind: "file", content: Buffer.from(content), ownership });
   }
 
-  ensureParents(path: string): void {
+  ensureParents(path: string, ownership: Ownership = ROOT): void {
     const parts = path.split("/").slice(1, -1);
     let dir = "";
     for (const part of parts) {
       dir += `/${part}`;
-      if (!this.fs.has(dir))
-        this.fs.set(dir, { kind: "directory", content: Buffer.alloc(0), ownership: ROOT });
+      if (!this.fs.has(dir)) this.fs.set(dir, { kind: "directory", content: Buffer.alloc(0), ownership });
     }
   }
 
@@ -164,7 +163,9 @@ function fakeFiles(host: FakeHost): HostFiles {
     },
     ensureDirectory: (path, ownership) => {
       host.events.push(`directory ${path}`);
-      host.ensureParents(path);
+      // As Node's mkdirSync(path, { recursive: true, mode }) does: missing parents get the
+      // directory's own mode, the least a Host may do (callers create parents they care about).
+      host.ensureParents(path, ownership);
       host.fs.set(path, { kind: "directory", content: Buffer.alloc(0), ownership });
       return Promise.resolve();
     },

@@ -9,29 +9,13 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-const BCRYPT_HASH = /\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/;
-
-/** The text on a secret's own line before it ("password=", `  "user": `). */
-function secretLinePrefixes(content: Exclude<FileContent, string>): string[] {
-  return content.template.flatMap((part, i) => {
-    if (typeof part === "string") return [];
-    const before = content.template[i - 1];
-    return [typeof before === "string" ? (before.split("\n").pop() ?? "") : ""];
-  });
-}
-
 /**
  * The current text with its secrets replaced by the same markers `maskedText` uses. When the
- * file no longer has the template's shape (an older layout), positions cannot be trusted: a
- * line the desired text lacks is withheld when it may hold a secret (it starts like a secret's
- * line, holds a current secret value or a bcrypt hash).
+ * file no longer has the template's shape (an older layout, a hand edit), positions cannot be
+ * trusted and no heuristic can tell a hand-edited secret from other text: every line the
+ * desired text lacks is withheld. Lines both texts have stay readable.
  */
-export function maskCurrentText(
-  current: string,
-  content: FileContent,
-  maskedDesired: string,
-  secretValues: readonly string[] = [],
-): string {
+export function maskCurrentText(current: string, content: FileContent, maskedDesired: string): string {
   if (typeof content === "string") return current;
   const pattern = content.template
     .map((part) => (typeof part === "string" ? escapeRegExp(part) : "([\\s\\S]*?)"))
@@ -42,14 +26,9 @@ export function maskCurrentText(
       .join("");
   }
   const known = new Set(maskedDesired.split("\n"));
-  const prefixes = secretLinePrefixes(content);
-  const mayHoldSecret = (line: string) =>
-    prefixes.some((p) => p.trim() === "" || line.startsWith(p)) ||
-    secretValues.some((v) => v !== "" && line.includes(v)) ||
-    BCRYPT_HASH.test(line);
   return current
     .split("\n")
-    .map((line) => (known.has(line) || !mayHoldSecret(line) ? line : WITHHELD))
+    .map((line) => (known.has(line) ? line : WITHHELD))
     .join("\n");
 }
 

@@ -3,8 +3,8 @@
 // function that answers "is there anything to do?".
 import { UserError } from "../config/configError.js";
 import type { Host, Ownership } from "../host/host.js";
-import type { DesiredState, FileSpec, ServiceSpec } from "../render/desiredState.js";
-import { maskedText, resolvedText, secretsOf, type SecretReader } from "../render/fileContent.js";
+import type { DesiredState, ServiceSpec } from "../render/desiredState.js";
+import { maskedText, resolvedText, type SecretReader } from "../render/fileContent.js";
 import { provisioningInPlace } from "../host/provisioning.js";
 import { isUnitFile } from "../render/systemdUnit.js";
 import type { AppliedState, PendingServiceAction } from "./appliedState.js";
@@ -268,10 +268,6 @@ interface FilePlan {
   readonly contents: Map<string, string>;
 }
 
-function secretValues(spec: FileSpec, readSecret: SecretReader): string[] {
-  return secretsOf(spec.content).map((use) => readSecret(use.secret));
-}
-
 async function fileChanges(input: PlanInput): Promise<FilePlan> {
   const { host, desired } = input;
   const changes: FileChange[] = [];
@@ -308,14 +304,10 @@ async function fileChanges(input: PlanInput): Promise<FilePlan> {
       ...(stat && ownershipChanged ? { was: { mode: stat.mode, owner: stat.owner, group: stat.group } } : {}),
       contentChanged,
       diff: contentChanged
-        ? unifiedDiff(
-            maskCurrentText(current, spec.content, masked, secretValues(spec, input.readSecret)),
-            masked,
-            {
-              before: spec.path,
-              after: spec.path,
-            },
-          )
+        ? unifiedDiff(maskCurrentText(current, spec.content, masked), masked, {
+            before: spec.path,
+            after: spec.path,
+          })
         : "",
       secretsChanged: contentChanged ? changedSecrets(current, resolved, spec.content) : [],
     });

@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
 import { ConfigError, UserError, type ConfigIssue, type ConfigPath, type Position } from "./configError.js";
+import { controlCharacterIssues } from "./controlCharacters.js";
 import type { StackConfig } from "./stackConfig.js";
 import type { GlobalSettings } from "./globalSchema.js";
 import {
@@ -85,6 +86,8 @@ export function parseConfigDocument(text: string, file: string, env: LoadOptions
 
   const interpolationIssues = interpolateEnvironment(doc, env, at);
   if (interpolationIssues.length > 0) throw new ConfigError(interpolationIssues);
+  const controlIssues = controlCharacterIssues(doc, at, pathOfAncestors);
+  if (controlIssues.length > 0) throw new ConfigError(controlIssues);
 
   const contents: unknown = plainContents(doc, file) ?? {};
   const raw = (typeof contents === "object" && !Array.isArray(contents) ? contents : {}) as Record<

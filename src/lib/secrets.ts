@@ -13,7 +13,7 @@ export function readSecret(
     if (value === undefined || value === "") {
       throw new UserError(`${secret.configKey}: environment variable ${secret.name} is not set or empty`);
     }
-    return value;
+    return withoutControlCharacters(value, `${secret.configKey}: environment variable ${secret.name}`);
   }
   let text: string;
   try {
@@ -26,5 +26,18 @@ export function readSecret(
   }
   const value = text.replace(/\r?\n$/, "");
   if (value === "") throw new UserError(`${secret.configKey}: secret file ${secret.path} is empty`);
-  return value;
+  return withoutControlCharacters(value, `${secret.configKey}: secret file ${secret.path}`);
+}
+
+/**
+ * A secret lands verbatim in rendered files (an INI password, a YAML URL): a newline in it would
+ * start a line of its own there. Which character is said; the secret itself never is.
+ */
+function withoutControlCharacters(value: string, where: string): string {
+  const match = /\p{Cc}/u.exec(value);
+  if (!match) return value;
+  const code = `U+${(match[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+  throw new UserError(`${where} holds a control character (${code}) at character ${match.index + 1}`, {
+    hint: "a secret is one line; only a final newline is taken off",
+  });
 }

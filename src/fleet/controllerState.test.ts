@@ -136,4 +136,18 @@ describe("the controller's state", () => {
     ]);
     assert.deepEqual(ensureControllerState(fleetIn(stateDir)), []);
   });
+
+  it("issues nothing for a host that brings its own certificate, and still makes its password", () => {
+    const stateDir = freshState();
+    const text = `hosts:
+  mon1: { ssh: admin@10.0.0.5, roles: [server] }
+  web1: { ssh: deploy@10.0.0.11, tls: { cert_file: /pki/w.crt, key_file: /pki/w.key, ca_file: /pki/ca.crt } }
+grafana: { enabled: false }
+`;
+    const changes = ensureControllerState(parseFleet(text, "stackmon.yml", { env: {}, stateDir }));
+    assert.deepEqual(
+      changes.filter((c) => c.host === "web1").map((c) => c.what),
+      ["generated its scrape password"],
+    );
+  });
 });

@@ -238,7 +238,7 @@ export function ensureControllerState(fleet: Fleet, now: Date = new Date()): Sta
     if (host.exposed.length > 0 && ensurePassword(paths.scrapePassword(host.name))) {
       changes.push({ host: host.name, what: "generated its scrape password" });
     }
-    if (host.generatedTls.length === 0) continue;
+    if (host.generatedTls.length === 0 || host.tls) continue;
     const names = subjectNames(host);
     const reason = renewalReason(readCertificate(paths.hostCert(host.name)), ca, names, now);
     if (reason === undefined) continue;
@@ -259,7 +259,7 @@ export function pendingControllerChanges(fleet: Fleet, now: Date = new Date()): 
     if (host.exposed.length > 0 && !(existsSync(password) && statSync(password).size > 0)) {
       changes.push({ host: host.name, what: "generate its scrape password" });
     }
-    if (host.generatedTls.length === 0) continue;
+    if (host.generatedTls.length === 0 || host.tls) continue;
     const names = subjectNames(host);
     const reason = ca
       ? renewalReason(readCertificate(paths.hostCert(host.name)), ca, names, now)

@@ -316,3 +316,37 @@ hosts:
     );
   });
 });
+
+describe("a host's own certificate", () => {
+  it("goes to its exporters, and the servers trust its CA for that host alone", () => {
+    const fleet = load(`grafana: { enabled: false }
+hosts:
+  mon1: { ssh: root@10.0.0.5, roles: [server] }
+  web1:
+    ssh: root@10.0.0.11
+    tls: { cert_file: /pki/web1.crt, key_file: /pki/web1.key, ca_file: /pki/corp-ca.crt }
+`);
+    const web1 = renderFleetHost(fleet, "web1", HOST_TARGET);
+    assert.equal(
+      file(web1, "/etc/stackmon/tls/node.crt"),
+      "<secret: hosts.web1.tls.cert_file (/pki/web1.crt)>",
+    );
+    assert.equal(
+      file(web1, "/etc/stackmon/tls/node.key"),
+      "<secret: hosts.web1.tls.key_file (/pki/web1.key)>",
+    );
+    const mon1 = renderFleetHost(fleet, "mon1", HOST_TARGET);
+    assert.deepEqual(scrapeConfigs(mon1).get("node@web1")?.tls_config, {
+      ca_file: "/etc/prometheus/ca-web1.crt",
+      server_name: "web1",
+    });
+    assert.equal(
+      file(mon1, "/etc/prometheus/ca-web1.crt"),
+      "<secret: hosts.web1.tls.ca_file (/pki/corp-ca.crt)>",
+    );
+    assert.deepEqual(scrapeConfigs(mon1).get("node@mon1")?.tls_config, {
+      ca_file: "/etc/prometheus/stackmon-ca.crt",
+      server_name: "mon1",
+    });
+  });
+});

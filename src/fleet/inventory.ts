@@ -62,6 +62,17 @@ export const hostEntrySchema = z
     /** The address the other hosts reach it at (default: the host part of `ssh`). */
     address: address.optional(),
     roles: z.array(z.enum(ROLES)).default([]),
+    /**
+     * The host's own certificate instead of one from stackmon's CA: its certificate, key and the
+     * CA that signed it, as files where stackmon runs (the servers then trust that CA for it).
+     */
+    tls: z
+      .strictObject({
+        cert_file: z.string().startsWith("/", "must be an absolute path"),
+        key_file: z.string().startsWith("/", "must be an absolute path"),
+        ca_file: z.string().startsWith("/", "must be an absolute path"),
+      })
+      .optional(),
     /** Added to every series of the host: route its alerts, filter dashboards (e.g. team: db). */
     labels: z
       .record(
@@ -89,7 +100,14 @@ export const hostEntrySchema = z
 export type HostEntry = z.infer<typeof hostEntrySchema>;
 
 /** The keys of a host entry that are not settings. */
-export const HOST_ENTRY_KEYS: ReadonlySet<string> = new Set(["ssh", "local", "address", "roles", "labels"]);
+export const HOST_ENTRY_KEYS: ReadonlySet<string> = new Set([
+  "ssh",
+  "local",
+  "address",
+  "roles",
+  "labels",
+  "tls",
+]);
 
 export type Connection =
   | { readonly kind: "local" }
@@ -103,6 +121,8 @@ export interface InventoryHost {
   readonly address: string;
   readonly roles: readonly Role[];
   readonly labels: Readonly<Record<string, string>>;
+  /** Its own certificate, key and CA (files where stackmon runs), else stackmon's CA issues one. */
+  readonly tls?: { readonly cert_file: string; readonly key_file: string; readonly ca_file: string };
 }
 
 export function inventoryHost(name: string, entry: HostEntry): InventoryHost {
@@ -117,6 +137,7 @@ export function inventoryHost(name: string, entry: HostEntry): InventoryHost {
     address: entry.address ?? destination?.host ?? "127.0.0.1",
     roles: [...entry.roles].sort(),
     labels: entry.labels,
+    ...(entry.tls ? { tls: entry.tls } : {}),
   };
 }
 

@@ -196,7 +196,13 @@ function remoteJob(
       : {}),
     ...(job.scheme === "https"
       ? {
-          trust: { caFile: FLEET_CA_FILE, ca: secret(paths.caCert, "the fleet's CA"), serverName: host.name },
+          trust: host.tls
+            ? {
+                caFile: `/etc/prometheus/ca-${host.name}.crt`,
+                ca: secret(host.tls.ca_file, `hosts.${host.name}.tls.ca_file`),
+                serverName: host.name,
+              }
+            : { caFile: FLEET_CA_FILE, ca: secret(paths.caCert, "the fleet's CA"), serverName: host.name },
         }
       : {}),
   };
@@ -219,6 +225,13 @@ function certificateFiles(
   paths: ReturnType<typeof controllerPaths>,
   secret: (path: string, configKey: string) => SecretRef,
 ): { files: FileSpec[]; directories: DirectorySpec[] } {
+  // The host's own certificate when the inventory gives one, else the one stackmon's CA issued.
+  const certificate = host.tls
+    ? secret(host.tls.cert_file, `hosts.${host.name}.tls.cert_file`)
+    : secret(paths.hostCert(host.name), `hosts.${host.name}`);
+  const key = host.tls
+    ? secret(host.tls.key_file, `hosts.${host.name}.tls.key_file`)
+    : secret(paths.hostKey(host.name), `hosts.${host.name}`);
   const files = host.generatedTls.flatMap((id): FileSpec[] => {
     const service = services.find((s) => s.id === id);
     if (!service) return [];
@@ -227,7 +240,7 @@ function certificateFiles(
       {
         path: `${TLS_DIR}/${id}.crt`,
         content: {
-          template: [{ secret: secret(paths.hostCert(host.name), `hosts.${host.name}`), as: "raw" }],
+          template: [{ secret: certificate, as: "raw" }],
         },
         mode: 0o644,
         owner: "root",
@@ -237,7 +250,7 @@ function certificateFiles(
       {
         path: `${TLS_DIR}/${id}.key`,
         content: {
-          template: [{ secret: secret(paths.hostKey(host.name), `hosts.${host.name}`), as: "raw" }],
+          template: [{ secret: key, as: "raw" }],
         },
         mode: 0o640,
         owner: "root",

@@ -34,7 +34,9 @@ export function ownerRouteSchema<T extends z.ZodType<OwnerSeverityRoute>>(severi
       name: z
         .string()
         .regex(ROUTING_NAME, "must be lower-case letters, digits and -")
-        .max(OWNER_NAME_LENGTH, `must be at most ${OWNER_NAME_LENGTH} characters`),
+        .max(OWNER_NAME_LENGTH, `must be at most ${OWNER_NAME_LENGTH} characters`)
+        // The catch-all's contact points are stackmon-mattermost-<severity> in Grafana.
+        .refine((name) => name !== "mattermost", { message: '"mattermost" is the catch-all\'s name' }),
       ...selectorShape,
       critical: severityRoute.optional(),
       warning: severityRoute.optional(),

@@ -350,6 +350,13 @@ describe("routing references", () => {
     );
   });
 
+  it("refuses a route named like the catch-all", () => {
+    const [problem] = problems(`${INVENTORY}${ALERTING}  routes:
+    - { name: mattermost, hosts: [db1], critical: { channel: db } }
+`);
+    assert.match(problem ?? "", /alerting\.routes\[0\]\.name: "mattermost" is the catch-all's name/);
+  });
+
   it("refuses a route that selects nothing", () => {
     const found = problems(`${INVENTORY}${ALERTING}  routes:
     - name: empty

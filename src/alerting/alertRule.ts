@@ -51,6 +51,11 @@ export interface AlertTestInput {
 }
 
 export interface AlertTests {
+  /**
+   * Minutes between samples and between evaluations (default 1): coarser for alerts that look
+   * back days, whose histories would otherwise take promtool minutes to evaluate.
+   */
+  readonly intervalMinutes?: number;
   /** A series that fires the alert at the configured threshold. */
   readonly fires: AlertTestCase;
   /**
@@ -58,6 +63,17 @@ export interface AlertTests {
    * design at every evaluation, has none.
    */
   readonly quiet?: AlertTestCase;
+}
+
+export interface UpstreamAlert {
+  readonly source:
+    | "node-mixin"
+    | "mysqld-mixin"
+    | "prometheus-mixin"
+    | "alertmanager-mixin"
+    | "kube-prometheus"
+    | "awesome-prometheus-alerts";
+  readonly name: string;
 }
 
 export interface VerifyCheck {
@@ -82,8 +98,11 @@ export interface AlertDefinition {
    */
   readonly summary: string;
   readonly description: string;
-  /** A page explaining what to do, when there is one worth linking. */
-  readonly runbook?: string;
+  /**
+   * The same alert in a public rule set (node-mixin, awesome-prometheus-alerts...), so runbooks
+   * found online apply: its name there, which is this one's wherever the condition is the same.
+   */
+  readonly upstream?: UpstreamAlert;
   /**
    * Alerts of the same target (same instance) held back while this one fires, because they say
    * the same thing less well (a site that is down also answers with an error status).
@@ -109,7 +128,9 @@ export interface ResolvedAlert {
   readonly expr: string;
   readonly summary: string;
   readonly description: string;
-  readonly runbook?: string;
+  /** Its section of docs/alerting.md (or of alerting.runbook_url's copy of it). */
+  readonly runbook: string;
+  readonly upstream?: UpstreamAlert;
   readonly inhibits?: readonly string[];
   readonly verify?: VerifyCheck;
   /** False when the component is off or the rule is disabled; such alerts render nothing. */

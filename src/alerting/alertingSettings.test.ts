@@ -21,17 +21,14 @@ describe("the alerting section", () => {
 
   it("rejects an invalid duration and a threshold out of range, at their positions", () => {
     const found = problems(
-      "alerting:\n  rules:\n    TargetDown: {for: soon}\n    PrometheusConfigReloadFailed: {severity: urgent}\n",
+      "alerting:\n  rules:\n    TargetDown: {for: soon}\n    PrometheusBadConfig: {severity: urgent}\n",
     );
     assert.equal(found.length, 2);
     assert.match(
       found[0] ?? "",
       /^stackmon\.yml:3:23: alerting\.rules\.TargetDown\.for: must be a Prometheus duration/,
     );
-    assert.match(
-      found[1] ?? "",
-      /^stackmon\.yml:4:46: alerting\.rules\.PrometheusConfigReloadFailed\.severity: /,
-    );
+    assert.match(found[1] ?? "", /^stackmon\.yml:4:37: alerting\.rules\.PrometheusBadConfig\.severity: /);
   });
 
   it("rejects a route to a channel when no webhook is configured", () => {

@@ -154,6 +154,8 @@ export function alertingSchema(catalog: readonly AlertDefinition[]) {
       routes: z.array(ownerRouteSchema(severityRoute)).default([]),
       /** Recurring windows in which the alerts they select are not delivered. */
       maintenance: z.array(maintenanceWindowSchema).default([]),
+      /** The page every alert's runbook_url points into (#alertname): a copy of docs/alerting.md. */
+      runbook_url: templateSafe(z.url()).optional(),
       /** A ping URL outside this host that the Watchdog reaches every few minutes. */
       heartbeat: heartbeatSchema.optional(),
     })

@@ -5,6 +5,7 @@ import { settingsOf, type StackConfig } from "../config/stackConfig.js";
 import { parseDuration } from "../lib/duration.js";
 import { SEVERITIES, type AlertDefinition, type ResolvedAlert } from "./alertRule.js";
 import { overrideFor, type AlertingSettings } from "./alertingSettings.js";
+import { DEFAULT_RUNBOOK_PAGE, runbookUrl } from "./runbooks.js";
 
 /** Every alert any component declares (the keys `alerting.rules` accepts). */
 export function alertCatalog(components: readonly Component[]): AlertDefinition[] {
@@ -48,7 +49,8 @@ export function resolveAlerts(components: readonly Component[], config: StackCon
         expr: alert.expr(threshold),
         summary: alert.summary,
         description: alert.description,
-        ...(alert.runbook ? { runbook: alert.runbook } : {}),
+        runbook: runbookUrl(settings.runbook_url ?? DEFAULT_RUNBOOK_PAGE, alert.name),
+        ...(alert.upstream ? { upstream: alert.upstream } : {}),
         ...(alert.inhibits ? { inhibits: alert.inhibits } : {}),
         ...(alert.verify ? { verify: alert.verify } : {}),
         enabled: componentOn && enabled,

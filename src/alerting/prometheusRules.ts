@@ -13,7 +13,7 @@ export function ruleLabels(alert: ResolvedAlert): Record<string, string> {
 export function ruleAnnotations(alert: ResolvedAlert): Record<string, string> {
   return {
     description: alert.description,
-    ...(alert.runbook ? { runbook_url: alert.runbook } : {}),
+    runbook_url: alert.runbook,
     summary: alert.summary,
   };
 }
@@ -61,7 +61,7 @@ export function renderRuleTests(alerts: readonly ResolvedAlert[]): RuleTestFile[
       const base = `${alert.name}.${alert.severity}`;
       const tests = {
         rule_files: [`${base}.rules.yml`],
-        evaluation_interval: "1m",
+        evaluation_interval: `${alert.tests.intervalMinutes ?? 1}m`,
         tests: [
           testGroup(alert, "fires", alert.tests.fires),
           ...(alert.tests.quiet ? [testGroup(alert, "stays quiet", alert.tests.quiet)] : []),
@@ -78,7 +78,7 @@ function testGroup(alert: ResolvedAlert, what: string, testCase: AlertTestCase):
   const expect = testCase.expect;
   return {
     name: `${alert.name} (${alert.severity}) ${what}`,
-    interval: "1m",
+    interval: `${alert.tests.intervalMinutes ?? 1}m`,
     input_series: testCase.series.map((s) => ({ series: s.series, values: s.values })),
     alert_rule_test: [
       {
@@ -90,7 +90,7 @@ function testGroup(alert: ResolvedAlert, what: string, testCase: AlertTestCase):
                 exp_labels: { ...expect.labels, ...ruleLabels(alert) },
                 exp_annotations: {
                   description: expect.description,
-                  ...(alert.runbook ? { runbook_url: alert.runbook } : {}),
+                  runbook_url: alert.runbook,
                   summary: expect.summary,
                 },
               },

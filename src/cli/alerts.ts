@@ -29,7 +29,7 @@ its component is not enabled or alerting.rules.<name>.enabled is false. Tune one
   alerting:
     rules:
       NodeFilesystemAlmostOutOfSpace: {warning: {threshold: 10}, critical: {threshold: 5}}
-      NodeCpuHighUtilization: {threshold: 95, for: 30m}
+      NodeCPUHighUsage: {threshold: 95, for: 30m}
 
 With --routes: who gets what. The routes in the order they are tried (alerting.routes, then the
 catch-all alerting.mattermost), each severity's channel and the windows that mute it; then every

@@ -73,7 +73,7 @@ alerting:
   repeat_interval: {critical: 1h, warning: 4h, info: 24h}
   # grafana_url: https://grafana.example.com   # a link to the dashboards in every message
   rules: {}                   # tune or turn off alerts; \`stackmon alerts\` lists them all, e.g.
-  #   NodeCpuHighUtilization: {threshold: 95, for: 30m}
+  #   NodeCPUHighUsage: {threshold: 95, for: 30m}
   #   NodeFilesystemAlmostOutOfSpace: {warning: {threshold: 10}, critical: {threshold: 5}}
   #   NodeClockNotSynchronising: {enabled: false}
   routes: []                  # owners' channels, tried in order; the rest goes to mattermost, e.g.

@@ -47,6 +47,7 @@ function fakeAlert(ref: AlertThresholdRef, value: number): ResolvedAlert {
     expr: "vector(1)",
     summary: "",
     description: "",
+    runbook: "https://example.com/runbooks#test",
     enabled: true,
     tests: { fires: { series: [], evalMinutes: 1 } },
   };

@@ -19,6 +19,7 @@ function alert(
     expr: "vector(1)",
     summary: "",
     description: "",
+    runbook: "https://example.com/runbooks#test",
     enabled: true,
     tests: { fires: { series: [], evalMinutes: 1 } },
   };

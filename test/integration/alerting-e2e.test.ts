@@ -85,10 +85,11 @@ alerting:
     critical: {channel: ops-critical, mention: "@channel"}
     warning: {channel: ops-alerts}
   rules:
-    TargetDown: {for: 0s}
+    # Critical here (warnings by default), for the critical route's mention.
+    TargetDown: {for: 0s, severity: critical}
     BlackboxCertificateExpiring: {critical: {for: 0s}, warning: {for: 0s}}
     Pm2ProcessRestartLoop: {for: 0s}
-    DuplicatiBackupFailed: {for: 0s}
+    DuplicatiBackupFailed: {for: 0s, severity: critical}
 `,
       { dir, env: { ...process.env, DUPLICATI_TOKEN } },
     );

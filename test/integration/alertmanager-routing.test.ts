@@ -116,7 +116,7 @@ alerting:
   it("a stopped node exporter holds back nothing: MySQLDown of the same host arrives", async () => {
     await fire(
       {
-        labels: { alertname: "TargetDown", severity: "critical", job: "node", instance: "web1" },
+        labels: { alertname: "TargetDown", severity: "warning", job: "node", instance: "web1" },
         summary: "node at web1 is down",
       },
       {
@@ -126,7 +126,7 @@ alerting:
     );
     const mysql = await mattermost.waitForPost((p) => title(p) === "Critical: MySQL at web1 is down", 30_000);
     assert.equal(mysql.channel, "ops-critical");
-    await mattermost.waitForPost((p) => title(p) === "Critical: node at web1 is down", 30_000);
+    await mattermost.waitForPost((p) => title(p) === "Warning: node at web1 is down", 30_000);
     assert.deepEqual((await held("web1")).get("MySQLDown")?.status.inhibitedBy, []);
   });
 
@@ -138,7 +138,7 @@ alerting:
         summary: "web2 is unreachable: none of its exporters answers",
       },
       {
-        labels: { alertname: "TargetDown", severity: "critical", job: "mysql", instance: "web2" },
+        labels: { alertname: "TargetDown", severity: "warning", job: "mysql", instance: "web2" },
         summary: "mysql at web2 is down",
       },
       {
@@ -163,7 +163,7 @@ alerting:
     assert.deepEqual((await held(site)).get("BlackboxProbeFailed")?.status.inhibitedBy, []);
     // A few group intervals later, still nothing about the held-back target.
     await sleep(3000);
-    assert.ok(!mattermost.posts.some((p) => title(p) === "Critical: mysql at web2 is down"));
+    assert.ok(!mattermost.posts.some((p) => title(p) === "Warning: mysql at web2 is down"));
   });
 
   it("pings the heartbeat URL with the Watchdog, again at every interval", async () => {
@@ -191,7 +191,7 @@ alerting:
   it("stops while notifications fail, so that the service outside notices", async () => {
     const failing = {
       labels: {
-        alertname: "AlertmanagerNotificationsFailing",
+        alertname: "AlertmanagerFailedToSendAlerts",
         severity: "critical",
         job: "alertmanager",
         instance: "monitor",

@@ -22,7 +22,7 @@ describe("stackmon alerts and stackmon check", () => {
     const result = runCli(["alerts", "-c", file]);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^ALERT\s+COMPONENT\s+SEVERITY\s+THRESHOLD\s+FOR\s+STATE$/m);
-    assert.match(result.stdout, /^TargetDown\s+prometheus\s+critical\s+-\s+5m\s+on$/m);
+    assert.match(result.stdout, /^TargetDown\s+prometheus\s+warning\s+-\s+5m\s+on$/m);
     assert.match(result.stdout, /^Watchdog\s+prometheus\s+info\s+-\s+0s\s+off \(alerting\.rules\)$/m);
     assert.match(result.stdout, /alerts on, evaluated by Prometheus and delivered by Alertmanager\.$/m);
   });

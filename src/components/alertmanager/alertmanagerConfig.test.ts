@@ -36,7 +36,10 @@ describe("inhibition", () => {
     assert.deepEqual(
       byHost.map((r) => [r.source_matchers, r.target_matchers]),
       [
-        [['alertname="BlackboxProbeFailed"'], ['alertname=~"BlackboxHttpErrorStatus"']],
+        [
+          ['alertname="BlackboxProbeFailed"'],
+          ['alertname=~"BlackboxAvailabilityLow|BlackboxHttpErrorStatus"'],
+        ],
         [['alertname="HostUnreachable"'], ['alertname=~"TargetDown"']],
       ],
     );
@@ -84,7 +87,7 @@ describe("the heartbeat", () => {
     assert.ok(
       yml.inhibit_rules.some(
         (r) =>
-          r.source_matchers[0] === 'alertname="AlertmanagerNotificationsFailing"' &&
+          r.source_matchers[0] === 'alertname="AlertmanagerFailedToSendAlerts"' &&
           r.target_matchers[0] === 'alertname="Watchdog"',
       ),
     );

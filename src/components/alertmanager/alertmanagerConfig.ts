@@ -134,7 +134,7 @@ function heartbeatReceiver(heartbeat: Heartbeat): Record<string, unknown> {
  * service outside notices what chat no longer can.
  */
 const HEARTBEAT_INHIBITION = {
-  source_matchers: ['alertname="AlertmanagerNotificationsFailing"'],
+  source_matchers: ['alertname="AlertmanagerFailedToSendAlerts"'],
   target_matchers: ['alertname="Watchdog"'],
   equal: [],
 };

@@ -37,7 +37,8 @@ function configReloadFailed(): AlertDefinition {
   const description =
     "It keeps running on the previous configuration, so changes to routing or Mattermost are not in effect. `journalctl -u prometheus-alertmanager` says what is wrong; fix it and run `stackmon apply` again.";
   return {
-    name: "AlertmanagerConfigReloadFailed",
+    name: "AlertmanagerFailedReload",
+    upstream: { source: "alertmanager-mixin", name: "AlertmanagerFailedReload" },
     severity: "warning",
     for: "10m",
     expr: () => "alertmanager_config_last_reload_successful == 0",
@@ -66,7 +67,8 @@ function notificationsFailing(): AlertDefinition {
     "Alerts may be reaching nobody: see what is firing in Alertmanager's web UI. Mattermost is reached through the slack integration. `journalctl -u prometheus-alertmanager` says why delivery fails: a wrong or revoked webhook URL, Mattermost down, or the network in between.";
   const integration: Labels = { integration: "slack", ...ALERTMANAGER };
   return {
-    name: "AlertmanagerNotificationsFailing",
+    name: "AlertmanagerFailedToSendAlerts",
+    upstream: { source: "alertmanager-mixin", name: "AlertmanagerFailedToSendAlerts" },
     // Chat is the only way alerts reach people.
     severity: "critical",
     for: "5m",
@@ -101,7 +103,8 @@ function notConnectedToAlertmanager(): AlertDefinition {
   const description =
     "No alert reaches Alertmanager, so none reaches Mattermost; this one shows only in Prometheus and Grafana. Check that Alertmanager runs (`systemctl status prometheus-alertmanager`), then `stackmon verify`.";
   return {
-    name: "PrometheusNotConnectedToAlertmanager",
+    name: "PrometheusNotConnectedToAlertmanagers",
+    upstream: { source: "prometheus-mixin", name: "PrometheusNotConnectedToAlertmanagers" },
     // Nothing else can be delivered while it lasts.
     severity: "critical",
     for: "10m",
@@ -124,37 +127,47 @@ function notConnectedToAlertmanager(): AlertDefinition {
   };
 }
 
+/**
+ * Every Alertmanager it sends to refuses or fails: then nothing is delivered. (With a cluster, one
+ * member failing while another takes the alerts is that member's own TargetDown.)
+ */
 function prometheusNotificationsFailing(): AlertDefinition {
   const summary = (instance: string, failed: string) =>
     `Prometheus at ${instance} fails to send ${failed}% of alerts to Alertmanager`;
-  const description = (alertmanager: string) =>
-    `Alerts that do not reach Alertmanager do not reach Mattermost. Is Alertmanager up and answering at ${alertmanager}? \`journalctl -u prometheus\` names the error.`;
-  const target: Labels = { alertmanager: "http://127.0.0.1:9093/api/v2/alerts", ...PROMETHEUS };
+  const description =
+    "Alerts that do not reach Alertmanager do not reach Mattermost. Is Alertmanager up and answering (`systemctl status prometheus-alertmanager`)? `journalctl -u prometheus` names the error.";
+  const to = (url: string): Labels => ({ alertmanager: url, ...PROMETHEUS });
+  const [first, second] = [
+    to("http://127.0.0.1:9093/api/v2/alerts"),
+    to("http://10.0.0.2:9093/api/v2/alerts"),
+  ];
+  const sending = (labels: Labels, failedPercent: number, input: AlertTestInput) =>
+    attempts(
+      seriesOf("prometheus_notifications_sent_total", labels),
+      seriesOf("prometheus_notifications_errors_total", labels),
+      failedPercent,
+      input,
+    );
   return {
-    name: "PrometheusNotificationsFailing",
+    name: "PrometheusErrorSendingAlertsToAnyAlertmanager",
+    upstream: { source: "prometheus-mixin", name: "PrometheusErrorSendingAlertsToAnyAlertmanager" },
     severity: "critical",
     for: "15m",
-    threshold: failureThreshold("alerts failing to reach Alertmanager above"),
+    threshold: failureThreshold("alerts failing to reach every Alertmanager above"),
     expr: (t) =>
-      `rate(prometheus_notifications_errors_total[5m]) / rate(prometheus_notifications_sent_total[5m]) * 100 > ${t}`,
+      `min without (alertmanager) (rate(prometheus_notifications_errors_total[5m]) / rate(prometheus_notifications_sent_total[5m])) * 100 > ${t}`,
     summary: summary("{{ $labels.instance }}", '{{ $value | printf "%.1f" }}'),
-    description: description("{{ $labels.alertmanager }}"),
+    description,
     tests: (input) => {
-      const sending = (failedPercent: number) =>
-        attempts(
-          seriesOf("prometheus_notifications_sent_total", target),
-          seriesOf("prometheus_notifications_errors_total", target),
-          failedPercent,
-          input,
-        );
       const firing = failuresAbove(input.threshold);
       return {
-        fires: caseOf(sending(firing), input, {
-          labels: target,
+        fires: caseOf(sending(first, firing, input), input, {
+          labels: PROMETHEUS,
           summary: summary("web1", firing.toFixed(1)),
-          description: description("http://127.0.0.1:9093/api/v2/alerts"),
+          description,
         }),
-        quiet: caseOf(sending(justBelow(input.threshold)), input),
+        // One failing, the other taking them: delivered.
+        quiet: caseOf([...sending(first, firing, input), ...sending(second, 0, input)], input),
       };
     },
   };
@@ -167,7 +180,8 @@ function notificationQueueFull(): AlertDefinition {
     "Alertmanager takes alerts more slowly than Prometheus produces them; once the queue is full, new alerts are dropped. Check that Alertmanager is healthy, and whether one rule fires for thousands of series.";
   const capacity = 10_000;
   return {
-    name: "PrometheusNotificationQueueFull",
+    name: "PrometheusNotificationQueueRunningFull",
+    upstream: { source: "prometheus-mixin", name: "PrometheusNotificationQueueRunningFull" },
     severity: "warning",
     for: "10m",
     threshold: { default: 50, unit: "percent", min: 1, max: 99, reads: "alert queue used above" },

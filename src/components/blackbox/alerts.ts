@@ -1,6 +1,7 @@
 // Websites and ports seen from outside (blackbox_exporter 0.23): down, answering with an error,
-// slow, certificates about to expire or expired, and availability over the last 30 days.
-import type { AlertDefinition, AlertTestCase, AlertTestInput, TestSeries } from "../../alerting/alertRule.js";
+// slow, certificates about to expire (in proportion to their lifetime once it is known) or
+// expired, and the 30-day error budget burning fast.
+import type { AlertDefinition, TestSeries } from "../../alerting/alertRule.js";
 import { caseOf, evalMinutes, humanized, humanizedDuration, steady } from "../../alerting/testSeries.js";
 
 /**
@@ -32,13 +33,15 @@ const probeFailedDescription =
 
 const probeFailed: AlertDefinition = {
   name: "BlackboxProbeFailed",
+  upstream: { source: "awesome-prometheus-alerts", name: "BlackboxProbeFailed" },
   severity: "critical",
   for: "1m",
   expr: () => `probe_success{${AVAILABILITY_PROBES}} == 0`,
   summary: `${SITE} is down`,
   description: probeFailedDescription,
-  // An HTTP error status also fails the probe: one message for the site, not two.
-  inhibits: ["BlackboxHttpErrorStatus"],
+  // An HTTP error status also fails the probe, and a site that is down burns its error budget:
+  // one message for the site, not three.
+  inhibits: ["BlackboxAvailabilityLow", "BlackboxHttpErrorStatus"],
   tests: (input) => ({
     fires: caseOf([steady(seriesOf("probe_success", SHOP), 0, input)], input, {
       labels: SHOP,
@@ -65,6 +68,7 @@ const REDIRECTS_FOLLOWED = "Redirects are followed, so this is where the page en
 
 const httpErrorStatus: AlertDefinition = {
   name: "BlackboxHttpErrorStatus",
+  upstream: { source: "awesome-prometheus-alerts", name: "BlackboxProbeHttpFailure" },
   severity: "warning",
   for: "1m",
   // Status 0 means no answer at all: BlackboxProbeFailed says so.
@@ -96,6 +100,7 @@ const slowProbeDescription =
 
 const slowProbe: AlertDefinition = {
   name: "BlackboxProbeSlow",
+  upstream: { source: "awesome-prometheus-alerts", name: "BlackboxSlowProbe" },
   severity: "warning",
   for: "5m",
   threshold: { default: 1, unit: "seconds", min: 0.05, max: 60, reads: "probe duration above" },
@@ -124,53 +129,119 @@ const slowProbe: AlertDefinition = {
   },
 };
 
-const DAYS_LEFT = `(probe_ssl_earliest_cert_expiry{${EXPIRY_PROBE}} - time()) / 86400`;
+const EXPIRY = `probe_ssl_earliest_cert_expiry{${EXPIRY_PROBE}}`;
+const DAYS_LEFT = `(${EXPIRY} - time()) / 86400`;
+
+/**
+ * The blackbox exporter does not report when a certificate was issued, so its lifetime is seen
+ * rather than read: a certificate renewed within the last two weeks (its expiry changed) had, at
+ * most, the longest validity seen since. Prometheus keeps 15 days by default, so only lifetimes
+ * shorter than that are known.
+ */
+const LOOKBACK_DAYS = 14;
+const LONGEST_SEEN_DAYS = `max_over_time((${EXPIRY} - time())[${LOOKBACK_DAYS}d:6h]) / 86400`;
+const NOT_RENEWED_LATELY = `changes(${EXPIRY}[${LOOKBACK_DAYS}d]) == 0`;
+/** The thresholds are for a classic 90-day certificate; a shorter one is judged in proportion. */
+const CLASSIC_LIFETIME_DAYS = 90;
 
 const expiringDescription =
-  "Browsers will refuse the site once it expires. ACME clients such as certbot renew 30 days ahead, so renewal is failing: run `certbot renew --dry-run` (or read your ACME client's log), and check that the web server was reloaded after the last renewal.";
+  "Browsers will refuse the site once it expires, and ACME clients renew well before this point (certbot 30 days ahead of a 90-day certificate, most clients when a third of its lifetime is left), so renewal is failing: run `certbot renew --dry-run` (or read your ACME client's log), and check that the web server was reloaded after the last renewal.";
 
-/** The certificate's end, in test time, for `daysLeft` days left when the case is evaluated. */
-function expiryAt(daysLeft: number, input: AlertTestInput): number {
-  return 60 * evalMinutes(input) + Math.round(daysLeft * 86400);
+/** Test time runs in hours for these alerts: they look back two weeks. */
+const HOUR = 60;
+/** A six-day certificate, renewed at this hour of the test (a multiple of the 6-hour look-back step). */
+const RENEWED_AT_HOUR = 24;
+const SHORT_LIFETIME_DAYS = 6;
+
+/**
+ * A site whose certificate was renewed at RENEWED_AT_HOUR with a six-day one (the one before had
+ * half a day left), seen until `hours` into the test.
+ */
+function renewedShortCertificate(labels: Labels, hours: number): TestSeries {
+  const before = RENEWED_AT_HOUR * 3600 + 43_200;
+  const after = RENEWED_AT_HOUR * 3600 + SHORT_LIFETIME_DAYS * 86_400;
+  return {
+    series: seriesOf("probe_ssl_earliest_cert_expiry", labels),
+    values: `${before}x${RENEWED_AT_HOUR - 1} ${after}x${hours - RENEWED_AT_HOUR + 2}`,
+  };
 }
+
+/** A certificate seen with the same expiry from the start of the test until `hours` in. */
+function constantExpiry(labels: Labels, expiry: number, hours: number): TestSeries {
+  return { series: seriesOf("probe_ssl_earliest_cert_expiry", labels), values: `${expiry}x${hours + 2}` };
+}
+
+/** Hours before the six-day certificate's end, for a case evaluated with `hoursLeft` left. */
+const evalHourFor = (hoursLeft: number) => RENEWED_AT_HOUR + 24 * SHORT_LIFETIME_DAYS - hoursLeft;
 
 function certificateExpiring(severity: "warning" | "critical"): AlertDefinition {
   const warning = severity === "warning";
-  // Weeks ahead whole days are enough; in the last days a tenth of a day is 2.4 hours.
-  const format = warning ? "%.0f" : "%.1f";
   const summary = (host: string, days: string) => `certificate for ${host} expires in ${days} days`;
   return {
     name: "BlackboxCertificateExpiring",
+    upstream: { source: "awesome-prometheus-alerts", name: "BlackboxSslCertificateWillExpireSoon" },
     severity,
     for: "15m",
     threshold: warning
-      ? { default: 21, unit: "days", min: 2, max: 90, reads: "days to certificate expiry below" }
-      : { default: 3, unit: "days", min: 0.2, max: 30, reads: "days to certificate expiry below" },
-    // Already expired is BlackboxCertificateExpired.
-    expr: (t) => `0 < ${DAYS_LEFT} < ${t}`,
-    summary: summary(CERTIFICATE_HOST, `{{ $value | printf "${format}" }}`),
+      ? {
+          default: 14,
+          unit: "days",
+          min: 2,
+          max: 90,
+          reads: "days to certificate expiry below {value} (less for short-lived certificates)",
+        }
+      : {
+          default: 3,
+          unit: "days",
+          min: 0.2,
+          max: 30,
+          reads: "days to certificate expiry below {value} (less for short-lived certificates)",
+        },
+    // Already expired is BlackboxCertificateExpired. A certificate renewed lately whose whole
+    // lifetime is known (shorter than the look-back) gets the threshold scaled to that lifetime.
+    expr: (t) =>
+      `0 < ${DAYS_LEFT} < ${t} and (${LONGEST_SEEN_DAYS} >= ${LOOKBACK_DAYS} or ${NOT_RENEWED_LATELY} or ${DAYS_LEFT} < ${t} * ${LONGEST_SEEN_DAYS} / ${CLASSIC_LIFETIME_DAYS})`,
+    summary: summary(CERTIFICATE_HOST, '{{ $value | printf "%.1f" }}'),
     description: expiringDescription,
     tests: (input) => {
-      const expiry = (labels: Labels, daysLeft: number) =>
-        steady(seriesOf("probe_ssl_earliest_cert_expiry", labels), expiryAt(daysLeft, input), input);
-      // Whole days or tenths, so the printed number is exact.
-      const daysLeft = warning
-        ? Math.floor(input.threshold / 2)
-        : Math.max(0.1, Math.round(input.threshold * 5) / 10);
+      const forHours = Math.ceil(input.forMinutes / HOUR);
+      // The threshold for a six-day certificate, in hours.
+      const thresholdHours = (input.threshold * SHORT_LIFETIME_DAYS * 24) / CLASSIC_LIFETIME_DAYS;
+      // Below it since `for` began; whole hours, none a tie when printed to a tenth of a day.
+      let hoursLeft = Math.max(1, Math.floor(thresholdHours - forHours - 0.5));
+      if (hoursLeft % 12 === 6) hoursLeft -= 1;
+      const firingHour = evalHourFor(hoursLeft);
+      const quietHour = evalHourFor(Math.ceil(thresholdHours) + 12);
+      const longLived = { ...SHOP_CERTIFICATE, instance: "https://blog.example.com", site: "blog" };
       return {
-        fires: caseOf([expiry(SHOP_CERTIFICATE, daysLeft)], input, {
-          labels: SHOP_CERTIFICATE,
-          summary: summary("shop.example.com", warning ? String(daysLeft) : daysLeft.toFixed(1)),
-          description: expiringDescription,
-        }),
-        // Half a day more than the threshold, and one that has already expired.
-        quiet: caseOf(
-          [
-            expiry(SHOP_CERTIFICATE, input.threshold + 0.5),
-            expiry({ ...SHOP_CERTIFICATE, instance: "https://old.example.com", site: "old" }, -1),
+        intervalMinutes: HOUR,
+        fires: {
+          series: [renewedShortCertificate(SHOP_CERTIFICATE, firingHour)],
+          evalMinutes: firingHour * HOUR,
+          expect: {
+            labels: SHOP_CERTIFICATE,
+            summary: summary("shop.example.com", (hoursLeft / 24).toFixed(1)),
+            description: expiringDescription,
+          },
+        },
+        // The six-day certificate with 12 hours more than its threshold; a long-lived one, never
+        // renewed in sight, a day above the plain threshold; and one that has already expired.
+        quiet: {
+          series: [
+            renewedShortCertificate(SHOP_CERTIFICATE, quietHour),
+            constantExpiry(
+              longLived,
+              quietHour * 3600 + Math.round((input.threshold + 1) * 86_400),
+              quietHour,
+            ),
+            constantExpiry(
+              { ...longLived, instance: "https://old.example.com", site: "old" },
+              quietHour * 3600 - 86_400,
+              quietHour,
+            ),
           ],
-          input,
-        ),
+          evalMinutes: quietHour * HOUR,
+        },
       };
     },
   };
@@ -181,6 +252,7 @@ const expiredDescription =
 
 const certificateExpired: AlertDefinition = {
   name: "BlackboxCertificateExpired",
+  upstream: { source: "awesome-prometheus-alerts", name: "BlackboxSslCertificateExpired" },
   severity: "critical",
   for: "0s",
   expr: () => `time() - probe_ssl_earliest_cert_expiry{${EXPIRY_PROBE}} >= 0`,
@@ -203,75 +275,68 @@ const certificateExpired: AlertDefinition = {
   },
 };
 
-/**
- * promtool steps one minute at a time and evaluates every step over the whole window, so the
- * 30-day window is tested on a history of at most this many probes: failures first, then
- * successes. (A single query may load at most 10,000 samples anyway.)
- */
-const AVAILABILITY_SAMPLES = 1500;
+/** A 30-day error budget spent six times too fast: 5% of it in these six hours. */
+const BURN_RATE = 6;
+const LONG_WINDOW = "6h";
+/** Still failing lately: a burst long over stops alerting within this window. */
+const SHORT_WINDOW = "30m";
 
-function probeHistory(labels: Labels, failures: number, total: number): TestSeries {
-  const failed = failures > 0 ? `0x${failures - 1} ` : "";
-  return { series: seriesOf("probe_success", labels), values: `${failed}1x${total - failures - 1}` };
-}
+const availabilityDescription = `At that rate the month's error budget (the failures the availability target allows in 30 days) runs out in five days. It clears within ${SHORT_WINDOW} of the failures stopping, so one burst does not keep it up for weeks; the Blackbox dashboard shows the 30-day availability and when the outages were.`;
 
-/**
- * A history long enough to hold one failure that the target still allows (at 80 % of its budget),
- * when that fits in AVAILABILITY_SAMPLES, with the failures `failuresOf` picks.
- */
-function availabilityCase(
-  input: AlertTestInput,
-  failuresOf: (total: number, probesPerFailure: number) => number,
-  expect?: (availability: number) => AlertTestCase["expect"],
-): AlertTestCase {
-  // The target allows one failed probe in this many.
-  const probesPerFailure = 1 / (1 - input.threshold / 100);
-  const total = Math.max(
-    Math.min(Math.ceil(1.25 * probesPerFailure), AVAILABILITY_SAMPLES),
-    input.forMinutes + 2,
+/** Probe results, one a minute for `minutes`: a failure every `every` minutes, else success. */
+function probeResults(labels: Labels, minutes: number, every?: number): TestSeries {
+  const values = Array.from({ length: minutes + 1 }, (_, m) =>
+    every !== undefined && m % every === 0 ? 0 : 1,
   );
-  const failures = failuresOf(total, probesPerFailure);
-  const availability = (100 * (total - failures)) / total;
-  return {
-    series: [probeHistory(SHOP, failures, total)],
-    evalMinutes: total - 1,
-    ...(expect ? { expect: expect(availability) } : {}),
-  };
+  return { series: seriesOf("probe_success", labels), values: values.join(" ") };
 }
-
-const availabilityDescription =
-  "Counted over the probes of the last 30 days (or since monitoring began), so it clears only as old failures leave the window. The Blackbox dashboard shows when the outages were; find what caused the longest ones.";
 
 const availabilityLow: AlertDefinition = {
   name: "BlackboxAvailabilityLow",
+  upstream: { source: "awesome-prometheus-alerts", name: "BlackboxProbeLowUptime" },
   severity: "warning",
-  for: "15m",
+  for: "5m",
   threshold: {
     default: 99.9,
     unit: "percent",
     min: 90,
     max: 99.99,
-    reads: "availability over 30 days below",
+    reads: "30-day availability target {value}; its error budget burning 6 times too fast",
   },
-  expr: (t) => `100 * avg_over_time(probe_success{${AVAILABILITY_PROBES}}[30d]) < ${t}`,
-  summary: `${SITE} was up {{ $value | humanize }}% of the last 30 days`,
+  expr: (t) => {
+    const failed = (window: string) =>
+      `(1 - avg_over_time(probe_success{${AVAILABILITY_PROBES}}[${window}]))`;
+    const allowed = `${BURN_RATE} * (1 - ${t} / 100)`;
+    return `${failed(LONG_WINDOW)} > ${allowed} and ${failed(SHORT_WINDOW)} > ${allowed}`;
+  },
+  summary: `${SITE} failed {{ $value | humanizePercentage }} of its probes over the last ${LONG_WINDOW}`,
   description: availabilityDescription,
-  tests: (input) => ({
-    // Half again as many failures as the target allows.
-    fires: availabilityCase(
-      input,
-      (total, probesPerFailure) => Math.ceil((1.5 * total) / probesPerFailure),
-      (availability) => ({
-        labels: SHOP,
-        summary: `shop (https://shop.example.com) was up ${humanized(availability)}% of the last 30 days`,
-        description: availabilityDescription,
-      }),
-    ),
-    // Just within the target: 80 % of the failures it allows (none, when one would be too many).
-    quiet: availabilityCase(input, (total, probesPerFailure) =>
-      Math.floor(total / (1.25 * probesPerFailure)),
-    ),
-  }),
+  tests: (input) => {
+    const minutes = input.forMinutes + 6 * 60 + 30;
+    const at = minutes - 10;
+    // Every tenth probe failing: in the six hours up to the evaluation (both ends counted), the
+    // share of minutes divisible by ten.
+    const inWindow = Array.from({ length: 361 }, (_, i) => at - 360 + i);
+    const failedShare = inWindow.filter((m) => m % 10 === 0).length / inWindow.length;
+    return {
+      fires: {
+        series: [probeResults(SHOP, minutes, 10)],
+        evalMinutes: at,
+        expect: {
+          labels: SHOP,
+          summary: `shop (https://shop.example.com) failed ${humanized(100 * failedShare)}% of its probes over the last 6h`,
+          description: availabilityDescription,
+        },
+      },
+      // One failure three hours ago: past the short window, whatever the target.
+      quiet: {
+        series: [
+          { series: seriesOf("probe_success", SHOP), values: `1x${at - 180} 0 1x${minutes - at + 180}` },
+        ],
+        evalMinutes: at,
+      },
+    };
+  },
 };
 
 export const blackboxAlerts: readonly AlertDefinition[] = [

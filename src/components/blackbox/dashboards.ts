@@ -26,7 +26,7 @@ export const BLACKBOX_THRESHOLDS = {
     alert: "BlackboxCertificateExpiring",
     severity: "warning",
     unit: "days",
-    fallback: 21,
+    fallback: 14,
   },
   certificateCritical: {
     alert: "BlackboxCertificateExpiring",

@@ -43,8 +43,9 @@ const STALE = `${latest("duplicati_backup_stale")} == 1`;
 
 const stale: AlertDefinition = {
   name: "DuplicatiBackupStale",
-  // Overdue is as bad as failed: either way there is no fresh copy of the data.
-  severity: "critical",
+  // There is no fresh copy of the data, but the data itself is fine: a nightly job should not
+  // @channel at 3 a.m. (alerting.rules.DuplicatiBackupStale.severity makes it critical).
+  severity: "warning",
   for: "1h",
   // The value is how long ago it last succeeded, or -1 when it never did. (Annotations get the age
   // from the value: Grafana's templates, unlike Prometheus's, cannot query.)
@@ -83,7 +84,7 @@ const FAILED_ADVICE =
 
 const failed: AlertDefinition = {
   name: "DuplicatiBackupFailed",
-  severity: "critical",
+  severity: "warning",
   for: "15m",
   expr: () => `${latest('duplicati_backup_last_result{result=~"Error|Fatal"}')} == 1`,
   summary: `backup {{ $labels.backup }} failed at ${WHERE}`,

@@ -1,6 +1,7 @@
 // MySQL/MariaDB through mysqld_exporter (0.14 metric names): the server down or restarted, its
-// connections running out, slow queries piling up, and replicas that stopped or fell behind.
-import type { AlertDefinition, TestSeries } from "../../alerting/alertRule.js";
+// connections, running threads and open files near their limits, slow queries piling up, replicas
+// that stopped or fell behind, and the exporter's own failing collectors.
+import type { AlertDefinition, TestSeries, UpstreamAlert } from "../../alerting/alertRule.js";
 import { caseOf, humanized, humanizedDuration, rising, steady } from "../../alerting/testSeries.js";
 
 /** The server of every test case, labelled as the mysql scrape job labels it. */
@@ -18,6 +19,7 @@ function seriesOf(metric: string, labels: Labels = SERVER): string {
 
 const mysqlDown: AlertDefinition = {
   name: "MySQLDown",
+  upstream: { source: "mysqld-mixin", name: "MySQLDown" },
   severity: "critical",
   for: "1m",
   expr: () => "mysql_up != 1",
@@ -40,6 +42,7 @@ const TEST_MAX_CONNECTIONS = 1000;
 
 const tooManyConnections: AlertDefinition = {
   name: "MySQLTooManyConnections",
+  upstream: { source: "awesome-prometheus-alerts", name: "MysqlTooManyConnections(>80%)" },
   severity: "warning",
   for: "2m",
   threshold: {
@@ -48,7 +51,7 @@ const tooManyConnections: AlertDefinition = {
     min: 1,
     // MySQL admits one connection beyond max_connections (for an admin), so 100 % is the ceiling.
     max: 99,
-    reads: "connections in use above (percent of max_connections)",
+    reads: "connections in use above {value} of max_connections",
   },
   // 100 first, so that 800 of 1000 is exactly 80 and not 80.00000000000001.
   expr: (t) =>
@@ -81,10 +84,12 @@ const slowQueriesDescription =
 
 const slowQueries: AlertDefinition = {
   name: "MySQLSlowQueries",
+  upstream: { source: "awesome-prometheus-alerts", name: "MysqlSlowQueries" },
   severity: "warning",
   // Held for longer than the 5-minute window, so one slow report at night does not fire it.
   for: "10m",
-  threshold: { default: 0, unit: "count", min: 0, max: 10000, reads: "slow queries in 5 minutes above" },
+  // A report or a backup at night makes a few; more than two a minute for ten minutes is a problem.
+  threshold: { default: 10, unit: "count", min: 0, max: 10000, reads: "slow queries in 5 minutes above" },
   expr: (t) => `increase(mysql_global_status_slow_queries[5m]) > ${t}`,
   summary: 'MySQL at {{ $labels.instance }}: {{ $value | printf "%.0f" }} slow queries in the last 5 minutes',
   description: slowQueriesDescription,
@@ -119,6 +124,10 @@ const replicationStoppedDescription = (problem: string, instance: string) =>
 
 const replicationStopped: AlertDefinition = {
   name: "MySQLReplicationStopped",
+  upstream: {
+    source: "awesome-prometheus-alerts",
+    name: "MysqlSlaveIoThreadNotRunning, MysqlSlaveSqlThreadNotRunning",
+  },
   severity: "critical",
   for: "2m",
   // Only replicas have slave_status series. "Connecting" counts as not running (0).
@@ -151,6 +160,7 @@ const replicationLagDescription =
 
 const replicationLag: AlertDefinition = {
   name: "MySQLReplicationLag",
+  upstream: { source: "awesome-prometheus-alerts", name: "MysqlSlaveReplicationLag" },
   severity: "warning",
   for: "1m",
   threshold: { default: 30, unit: "seconds", min: 1, max: 86400, reads: "replica behind its source by over" },
@@ -183,6 +193,7 @@ const restartedDescription =
 
 const restarted: AlertDefinition = {
   name: "MySQLRestarted",
+  upstream: { source: "awesome-prometheus-alerts", name: "MysqlRestarted" },
   severity: "info",
   for: "0s",
   threshold: { default: 60, unit: "seconds", min: 10, max: 3600, reads: "uptime below" },
@@ -253,6 +264,79 @@ const collectorFailed: AlertDefinition = {
   },
 };
 
+/** One server's usage of a limit, as a percentage: `used / limit`. */
+interface ServerLimit {
+  readonly name: string;
+  readonly upstream: UpstreamAlert;
+  readonly percent: number;
+  readonly used: string;
+  readonly limit: string;
+  readonly testLimit: number;
+  readonly reads: string;
+  summary(used: string, instance: string): string;
+  readonly description: string;
+}
+
+function nearLimit(limit: ServerLimit): AlertDefinition {
+  return {
+    name: limit.name,
+    upstream: limit.upstream,
+    severity: "warning",
+    for: "5m",
+    threshold: { default: limit.percent, unit: "percent", min: 1, max: 99, reads: limit.reads },
+    // 100 first, so that a whole share of the test limit is exact.
+    expr: (t) => `100 * max_over_time(${limit.used}[1m]) / ${limit.limit} > ${t}`,
+    summary: limit.summary('{{ $value | printf "%.0f" }}', "{{ $labels.instance }}"),
+    description: limit.description,
+    tests: (input) => {
+      const usage = (used: number): TestSeries[] => [
+        steady(seriesOf(limit.used), used, input),
+        steady(seriesOf(limit.limit), limit.testLimit, input),
+      ];
+      const percentOf = (percent: number) => Math.round((percent * limit.testLimit) / 100);
+      const firing = Math.min(100, Math.floor(input.threshold) + 5);
+      return {
+        fires: caseOf(usage(percentOf(firing)), input, {
+          labels: SERVER,
+          summary: limit.summary(String(firing), "web1"),
+          description: limit.description,
+        }),
+        quiet: caseOf(usage(Math.ceil((input.threshold * limit.testLimit) / 100) - 1), input),
+      };
+    },
+  };
+}
+
+/**
+ * Threads running (not sleeping connections) against max_connections: queries pile up, usually
+ * behind a lock or a slow query, long before connections run out.
+ */
+const highThreadsRunning = nearLimit({
+  name: "MySQLHighThreadsRunning",
+  upstream: { source: "awesome-prometheus-alerts", name: "MysqlHighThreadsRunning" },
+  percent: 60,
+  used: "mysql_global_status_threads_running",
+  limit: "mysql_global_variables_max_connections",
+  testLimit: 1000,
+  reads: "threads running above {value} of max_connections",
+  summary: (used, instance) => `MySQL at ${instance} runs ${used}% of max_connections in parallel`,
+  description:
+    "That many queries running at once means they wait for each other: a lock (a long transaction, an ALTER), a slow query repeated by every request, or the disk. SHOW FULL PROCESSLIST shows what they run and what they wait for (State).",
+});
+
+const highOpenFiles = nearLimit({
+  name: "MySQLTooManyOpenFiles",
+  upstream: { source: "awesome-prometheus-alerts", name: "MysqlTooManyOpenFiles" },
+  percent: 80,
+  used: "mysql_global_status_open_files",
+  limit: "mysql_global_variables_open_files_limit",
+  testLimit: 20000,
+  reads: "open files above {value} of open_files_limit",
+  summary: (used, instance) => `MySQL at ${instance} has ${used}% of its open_files_limit open`,
+  description:
+    'At the limit it cannot open tables ("Too many open files", errno 24). Many tables and partitions with a large table_open_cache raise it; raise LimitNOFILE in the server\'s unit and open_files_limit, or lower table_open_cache.',
+});
+
 export const mysqlAlerts: readonly AlertDefinition[] = [
   mysqlDown,
   tooManyConnections,
@@ -260,5 +344,7 @@ export const mysqlAlerts: readonly AlertDefinition[] = [
   replicationStopped,
   replicationLag,
   restarted,
+  highThreadsRunning,
+  highOpenFiles,
   collectorFailed,
 ];

@@ -18,7 +18,7 @@ const SEL = `job="${JOB}", instance=~"$instance"`;
 
 export const MYSQL_THRESHOLDS = {
   connectionsUsed: { alert: "MySQLTooManyConnections", unit: "percent", fallback: 80 },
-  slowQueries: { alert: "MySQLSlowQueries", unit: "count", fallback: 0 },
+  slowQueries: { alert: "MySQLSlowQueries", unit: "count", fallback: 10 },
   replicationLag: { alert: "MySQLReplicationLag", unit: "seconds", fallback: 30 },
   restartedUptime: { alert: "MySQLRestarted", unit: "seconds", fallback: 60 },
 } as const satisfies Record<string, AlertThresholdRef>;

@@ -1,7 +1,17 @@
-// The host itself: filesystems running out of space or inodes, memory, CPU and load, the clock,
-// network errors, kernel tables (conntrack, file descriptors), OOM kills and failed systemd units.
+// The host itself: filesystems running out of space or inodes, RAID arrays and disk queues,
+// memory, CPU (busy, stolen) and load, the clock, network errors, kernel tables (conntrack, file
+// descriptors), OOM kills, failed and crash-looping systemd services, the exporter's own failing
+// collectors, and the host unreachable altogether.
 import type { AlertDefinition, AlertTestInput, Severity, TestSeries } from "../../alerting/alertRule.js";
-import { caseOf, evalMinutes, humanizedDuration, ramp, rising, steady } from "../../alerting/testSeries.js";
+import {
+  caseOf,
+  evalMinutes,
+  humanizedDuration,
+  ramp,
+  rising,
+  sampleMinutes,
+  steady,
+} from "../../alerting/testSeries.js";
 
 /** The host of every test case, labelled as the node scrape job labels it. */
 const HOST = { job: "node", instance: "web1" } as const;
@@ -57,7 +67,7 @@ const SPACE: FilesystemMeasure = {
   freeText: "free",
   testTotal: 100e9,
   almostOutName: "NodeFilesystemAlmostOutOfSpace",
-  fillingUpName: "NodeFilesystemFillingUp",
+  fillingUpName: "NodeFilesystemSpaceFillingUp",
   advice: (mountpoint) =>
     `Writes fail when it is full: databases, logs and uploads stop first. Find what grew with \`sudo du -xh --max-depth=2 ${mountpoint} | sort -h | tail\`; old logs, backups and the journal (\`journalctl --vacuum-size=500M\`) are the usual suspects.`,
 };
@@ -108,6 +118,7 @@ function almostOut(m: FilesystemMeasure, severity: Severity, percent: number): A
     `${mountpoint} (${device}) is almost out of ${m.noun}. ${m.advice(mountpoint)}`;
   return {
     name: m.almostOutName,
+    upstream: { source: "node-mixin", name: m.almostOutName },
     severity,
     for: "30m",
     threshold: { default: percent, unit: "percent", min: 0.5, max: 50, reads: `free ${m.noun} below` },
@@ -145,6 +156,7 @@ function fillingUp(
     `${free}% ${m.freeText} now, and at the rate it filled over the last 6 hours it is full within ${hours} hours. ${m.advice(mountpoint)}`;
   return {
     name: m.fillingUpName,
+    upstream: { source: "node-mixin", name: m.fillingUpName },
     severity,
     for: "1h",
     threshold: {
@@ -152,7 +164,7 @@ function fillingUp(
       unit: "percent",
       min: 1,
       max: 100,
-      reads: `free ${m.noun} below, while predicted to run out within ${hours} hours`,
+      reads: `free ${m.noun} below {value}, while predicted to run out within ${hours} hours`,
     },
     expr: (t) =>
       `${freePercent(m)} < ${t} and predict_linear(${m.free}[6h], ${hours} * 3600) < 0 and ${WRITABLE}`,
@@ -199,6 +211,7 @@ function memoryHigh(severity: Severity, percent: number, forText: string): Alert
   const total = 8 * 2 ** 30;
   return {
     name: "NodeMemoryHighUtilization",
+    upstream: { source: "node-mixin", name: "NodeMemoryHighUtilization" },
     severity,
     for: forText,
     threshold: { default: percent, unit: "percent", min: 1, max: 99, reads: "memory used above" },
@@ -227,36 +240,91 @@ function memoryHigh(severity: Severity, percent: number, forText: string): Alert
   };
 }
 
-/** Two CPUs, each spending `busyPercent` of its time outside idle. */
-function cpuSeries(busyPercent: number, input: AlertTestInput): TestSeries[] {
-  const idlePerMinute = (60 * (100 - busyPercent)) / 100;
-  return ["0", "1"].flatMap((cpu) => [
-    rising(seriesOf("node_cpu_seconds_total", { cpu, mode: "idle" }), 0, idlePerMinute, input),
-    rising(seriesOf("node_cpu_seconds_total", { cpu, mode: "user" }), 0, 60 - idlePerMinute, input),
-  ]);
+/** Two CPUs, each spending the given percentages of its time in these modes, the rest idle. */
+function cpuSeries(
+  percentByMode: Readonly<Record<string, number>>,
+  input: AlertTestInput,
+  lookback?: number,
+): TestSeries[] {
+  const busy = Object.values(percentByMode).reduce((sum, p) => sum + p, 0);
+  const modes = { ...percentByMode, idle: 100 - busy };
+  return ["0", "1"].flatMap((cpu) =>
+    Object.entries(modes).map(([mode, percent]) =>
+      rising(seriesOf("node_cpu_seconds_total", { cpu, mode }), 0, (60 * percent) / 100, input, lookback),
+    ),
+  );
 }
 
-function cpuHighUtilization(): AlertDefinition {
+/**
+ * Waiting for the disk (iowait) and for the hypervisor (steal) leave the CPU idle: they are
+ * NodeDiskIOSaturation's and NodeCpuStealHigh's, not "busy".
+ */
+function cpuHighUsage(): AlertDefinition {
   const summary = (busy: string, instance: string) => `CPU ${busy}% busy at ${instance}`;
   const description =
     "Everything on the host gets slower when the CPU is saturated. `top` shows which processes use it (`pm2 monit` for Node apps): steady growth in load, or one runaway process?";
   return {
-    name: "NodeCpuHighUtilization",
+    name: "NodeCPUHighUsage",
+    upstream: { source: "node-mixin", name: "NodeCPUHighUsage" },
     severity: "warning",
     for: "15m",
-    threshold: { default: 90, unit: "percent", min: 1, max: 99, reads: "CPU busy above" },
-    expr: (t) => `100 * (1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{mode="idle"}[5m]))) > ${t}`,
+    threshold: {
+      default: 90,
+      unit: "percent",
+      min: 1,
+      max: 99,
+      reads: "CPU busy (not waiting for disk or hypervisor) above",
+    },
+    expr: (t) =>
+      `100 * sum without (mode) (avg without (cpu) (rate(node_cpu_seconds_total{mode!~"idle|iowait|steal"}[5m]))) > ${t}`,
     summary: summary('{{ $value | printf "%.0f" }}', "{{ $labels.instance }}"),
     description,
     tests: (input) => {
       const firing = wholePercentAbove(input.threshold);
+      const below = justBelow(input.threshold);
       return {
-        fires: caseOf(cpuSeries(firing, input), input, {
+        fires: caseOf(cpuSeries({ user: firing }, input), input, {
           labels: HOST,
           summary: summary(String(firing), "web1"),
           description,
         }),
-        quiet: caseOf(cpuSeries(justBelow(input.threshold), input), input),
+        // Just below the threshold busy, and idle only for what is left after waiting on the disk.
+        quiet: caseOf(cpuSeries({ user: below, iowait: Math.min(100 - below, 50) }, input), input),
+      };
+    },
+  };
+}
+
+function cpuStealHigh(): AlertDefinition {
+  const summary = (steal: string, instance: string) =>
+    `The hypervisor takes ${steal}% of the CPU time of ${instance}`;
+  const description =
+    "Steal is time this virtual machine was ready to run but the hypervisor ran someone else: a noisy neighbour on the same physical host, or a burstable instance out of credits. Everything gets slower without anything here using more. Ask the provider, or move to a dedicated or larger instance.";
+  return {
+    name: "NodeCpuStealHigh",
+    upstream: { source: "awesome-prometheus-alerts", name: "HostCpuStealNoisyNeighbor" },
+    severity: "warning",
+    for: "15m",
+    threshold: {
+      default: 10,
+      unit: "percent",
+      min: 1,
+      max: 90,
+      reads: "CPU time stolen by the hypervisor above",
+    },
+    expr: (t) => `100 * avg without (cpu) (rate(node_cpu_seconds_total{mode="steal"}[5m])) > ${t}`,
+    summary: summary('{{ $value | printf "%.0f" }}', "{{ $labels.instance }}"),
+    description,
+    tests: (input) => {
+      const firing = Math.min(90, Math.floor(input.threshold) + 5);
+      const cpu = (steal: number) => cpuSeries({ user: 20, steal }, input);
+      return {
+        fires: caseOf(cpu(firing), input, {
+          labels: { ...HOST, mode: "steal" },
+          summary: summary(String(firing), "web1"),
+          description,
+        }),
+        quiet: caseOf(cpu(justBelow(input.threshold)), input),
       };
     },
   };
@@ -267,7 +335,8 @@ function loadHigh(): AlertDefinition {
   const description =
     "More processes want to run, or wait for the disk, than there are cores, so everything waits. In `top`, high `wa` means the disk is the bottleneck (`iotop` shows who), high `us`/`sy` the CPU.";
   return {
-    name: "NodeLoadHigh",
+    name: "NodeSystemSaturation",
+    upstream: { source: "node-mixin", name: "NodeSystemSaturation" },
     severity: "warning",
     for: "15m",
     threshold: {
@@ -283,7 +352,7 @@ function loadHigh(): AlertDefinition {
     tests: (input) => {
       const loaded = (perCore: number) => [
         steady(seriesOf("node_load5"), perCore * 2, input),
-        ...cpuSeries(50, input),
+        ...cpuSeries({ user: 50 }, input),
       ];
       const firing = Math.round(input.threshold * 15) / 10;
       return {
@@ -311,6 +380,7 @@ function clockNotSynchronising(): AlertDefinition {
   ];
   return {
     name: "NodeClockNotSynchronising",
+    upstream: { source: "node-mixin", name: "NodeClockNotSynchronising" },
     severity: "warning",
     for: "10m",
     // The kernel sets the maximum error to 16 s when nothing has synchronised it.
@@ -334,6 +404,7 @@ function clockSkew(): AlertDefinition {
   const description = `The clock is that far from its time source and the gap is not closing; logs, TLS and scheduled jobs go wrong once it is far off. ${TIME_SERVICE}`;
   return {
     name: "NodeClockSkewDetected",
+    upstream: { source: "node-mixin", name: "NodeClockSkewDetected" },
     severity: "warning",
     for: "10m",
     threshold: {
@@ -379,8 +450,9 @@ function networkErrors(name: string, direction: "receive" | "transmit"): AlertDe
   const device: Labels = { device: "eth0" };
   return {
     name,
+    upstream: { source: "node-mixin", name },
     severity: "warning",
-    for: "15m",
+    for: "1h",
     threshold: {
       default: 1,
       unit: "percent",
@@ -428,6 +500,7 @@ interface TableUsage {
 function tableNearlyFull(table: TableUsage): AlertDefinition {
   return {
     name: table.name,
+    upstream: { source: "node-mixin", name: table.name },
     severity: table.severity,
     for: table.for,
     threshold: { default: table.percent, unit: "percent", min: 1, max: 99, reads: table.reads },
@@ -453,7 +526,7 @@ function tableNearlyFull(table: TableUsage): AlertDefinition {
 }
 
 const conntrackNearLimit = tableNearlyFull({
-  name: "NodeConntrackNearLimit",
+  name: "NodeHighNumberConntrackEntriesUsed",
   severity: "warning",
   for: "5m",
   percent: 75,
@@ -468,7 +541,7 @@ const conntrackNearLimit = tableNearlyFull({
 
 const fileDescriptorsHigh = (severity: Severity, percent: number) =>
   tableNearlyFull({
-    name: "NodeFileDescriptorsHigh",
+    name: "NodeFileDescriptorLimit",
     severity,
     for: "15m",
     percent,
@@ -483,26 +556,51 @@ const fileDescriptorsHigh = (severity: Severity, percent: number) =>
 
 // ---- Kernel and systemd events -----------------------------------------------------------------
 
+/**
+ * The kernel counts OOM kills, but while memory runs out the exporter's scrapes stall too: the
+ * counter's increase may show only minutes later, so the window is half an hour, not five minutes.
+ */
+const OOM_WINDOW_MINUTES = 30;
+
 function oomKillDetected(): AlertDefinition {
   const summary = "The kernel killed a process at {{ $labels.instance }} for lack of memory";
   const description = (kills: string) =>
-    `${kills} OOM kills in the last 5 minutes. \`journalctl -k | grep -i "killed process"\` names the victim; then see what used the memory (\`ps aux --sort=-rss | head\`, \`pm2 list\` for Node apps).`;
+    `${kills} OOM kills in the last ${OOM_WINDOW_MINUTES} minutes. \`journalctl -k | grep -i "killed process"\` names the victim; then see what used the memory (\`ps aux --sort=-rss | head\`, \`pm2 list\` for Node apps).`;
+  const lookback = OOM_WINDOW_MINUTES + 5;
   return {
     name: "NodeOomKillDetected",
+    upstream: { source: "awesome-prometheus-alerts", name: "HostOomKillDetected" },
     severity: "warning",
     for: "0s",
-    expr: () => "increase(node_vmstat_oom_kill[5m]) > 0",
+    expr: () => `increase(node_vmstat_oom_kill[${OOM_WINDOW_MINUTES}m]) > 0`,
     summary,
     description: description('{{ $value | printf "%.0f" }}'),
-    tests: (input) => ({
-      fires: caseOf([rising(seriesOf("node_vmstat_oom_kill"), 0, 1, input)], input, {
-        labels: HOST,
-        summary: "The kernel killed a process at web1 for lack of memory",
-        description: description("5"),
-      }),
-      // Kills long ago, none lately.
-      quiet: caseOf([steady(seriesOf("node_vmstat_oom_kill"), 3, input)], input),
-    }),
+    tests: (input) => {
+      // A kill every 15 minutes, the last 5 minutes before the evaluation: two in every window.
+      const at = evalMinutes(input, lookback);
+      const killsBy = (minute: number) =>
+        Array.from({ length: at }, (_, k) => at - 5 - 15 * k).filter((t) => t >= 1 && t <= minute).length;
+      const values = Array.from({ length: sampleMinutes(input, lookback) + 1 }, (_, m) => 3 + killsBy(m));
+      return {
+        fires: caseOf(
+          [{ series: seriesOf("node_vmstat_oom_kill"), values: values.join(" ") }],
+          input,
+          {
+            labels: HOST,
+            summary: "The kernel killed a process at web1 for lack of memory",
+            description: description("2"),
+          },
+          lookback,
+        ),
+        // Kills long ago, none lately.
+        quiet: caseOf(
+          [steady(seriesOf("node_vmstat_oom_kill"), 3, input, lookback)],
+          input,
+          undefined,
+          lookback,
+        ),
+      };
+    },
   };
 }
 
@@ -513,7 +611,8 @@ function systemdUnitFailed(): AlertDefinition {
   const description = (unit: string) =>
     `systemd gave up on ${unit}. \`systemctl status ${unit}\` and \`journalctl -u ${unit} -n 50\` say why; once fixed, start it again, or clear it with \`systemctl reset-failed ${unit}\` if it is not needed.`;
   return {
-    name: "NodeSystemdUnitFailed",
+    name: "NodeSystemdServiceFailed",
+    upstream: { source: "node-mixin", name: "NodeSystemdServiceFailed" },
     severity: "warning",
     for: "5m",
     expr: () => 'node_systemd_unit_state{state="failed"} == 1',
@@ -532,6 +631,139 @@ function systemdUnitFailed(): AlertDefinition {
           description: description("backup.service"),
         }),
         quiet: caseOf(states(0), input),
+      };
+    },
+  };
+}
+
+function systemdServiceCrashlooping(): AlertDefinition {
+  const summary = (restarts: string, unit: string, instance: string) =>
+    `${unit} restarted ${restarts} times in 15 minutes at ${instance}`;
+  const description = (unit: string) =>
+    `systemd keeps restarting ${unit} (Restart=): it starts, fails and starts again, so it is down most of the time without ever being "failed". \`journalctl -u ${unit} -n 100\` shows why it exits; \`systemctl status ${unit}\` how often.`;
+  const service: Labels = { name: "app.service" };
+  return {
+    name: "NodeSystemdServiceCrashlooping",
+    upstream: { source: "node-mixin", name: "NodeSystemdServiceCrashlooping" },
+    severity: "warning",
+    for: "15m",
+    threshold: { default: 2, unit: "count", min: 1, max: 1000, reads: "restarts in 15 minutes above" },
+    // Needs --collector.systemd.enable-restarts-metrics (systemd's NRestarts).
+    expr: (t) => `increase(node_systemd_service_restart_total[15m]) > ${t}`,
+    summary: summary('{{ $value | printf "%.0f" }}', "{{ $labels.name }}", "{{ $labels.instance }}"),
+    description: description("{{ $labels.name }}"),
+    tests: (input) => {
+      // Restarts every few minutes: (threshold + 1) in each 15 minutes.
+      const restartsPer15 = Math.floor(input.threshold) + 1;
+      const restarts = (per15: number) =>
+        rising(seriesOf("node_systemd_service_restart_total", service), 0, per15 / 15, input, 30);
+      return {
+        fires: caseOf(
+          [restarts(restartsPer15)],
+          input,
+          {
+            labels: { ...service, ...HOST },
+            summary: summary(String(restartsPer15), "app.service", "web1"),
+            description: description("app.service"),
+          },
+          30,
+        ),
+        quiet: caseOf([restarts(Math.max(0, Math.ceil(input.threshold) - 1))], input, undefined, 30),
+      };
+    },
+  };
+}
+
+// ---- Disks ------------------------------------------------------------------------------------
+
+const ARRAY: Labels = { device: "md0" };
+
+/** A software RAID array's disks, as the mdadm collector reads /proc/mdstat. */
+function raidSeries(required: number, active: number, failed: number, input: AlertTestInput): TestSeries[] {
+  return [
+    steady(seriesOf("node_md_disks_required", ARRAY), required, input),
+    steady(seriesOf("node_md_disks", { ...ARRAY, state: "active" }), active, input),
+    steady(seriesOf("node_md_disks", { ...ARRAY, state: "failed" }), failed, input),
+    steady(seriesOf("node_md_disks", { ...ARRAY, state: "spare" }), 0, input),
+  ];
+}
+
+function raidDegraded(): AlertDefinition {
+  const summary = (missing: string, device: string, instance: string) =>
+    `RAID array ${device} at ${instance} is degraded: ${missing} disk(s) missing`;
+  const description = (device: string) =>
+    `It runs without redundancy: one more disk failure loses data. \`cat /proc/mdstat\` and \`mdadm --detail /dev/${device}\` show which member is gone; replace it (\`mdadm --manage /dev/${device} --add\`) and let it resync. Check that backups are current meanwhile.`;
+  return {
+    name: "NodeRAIDDegraded",
+    upstream: { source: "node-mixin", name: "NodeRAIDDegraded" },
+    severity: "critical",
+    for: "15m",
+    expr: () => 'node_md_disks_required - ignoring (state) node_md_disks{state="active"} > 0',
+    summary: summary('{{ $value | printf "%.0f" }}', "{{ $labels.device }}", "{{ $labels.instance }}"),
+    description: description("{{ $labels.device }}"),
+    tests: (input) => ({
+      fires: caseOf(raidSeries(2, 1, 1, input), input, {
+        labels: { ...ARRAY, ...HOST },
+        summary: summary("1", "md0", "web1"),
+        description: description("md0"),
+      }),
+      quiet: caseOf(raidSeries(2, 2, 0, input), input),
+    }),
+  };
+}
+
+function raidDiskFailure(): AlertDefinition {
+  const summary = (device: string, instance: string) =>
+    `A disk of RAID array ${device} failed at ${instance}`;
+  const description = (device: string) =>
+    `The kernel marked a member of ${device} faulty. While a spare takes over the array still works, but the failed disk must go: \`mdadm --detail /dev/${device}\` names it, \`smartctl -a\` tells whether the disk or its cable is at fault.`;
+  return {
+    name: "NodeRAIDDiskFailure",
+    upstream: { source: "node-mixin", name: "NodeRAIDDiskFailure" },
+    severity: "warning",
+    for: "0s",
+    expr: () => 'node_md_disks{state="failed"} > 0',
+    summary: summary("{{ $labels.device }}", "{{ $labels.instance }}"),
+    description: description("{{ $labels.device }}"),
+    tests: (input) => ({
+      fires: caseOf(raidSeries(2, 2, 1, input), input, {
+        labels: { ...ARRAY, state: "failed", ...HOST },
+        summary: summary("md0", "web1"),
+        description: description("md0"),
+      }),
+      quiet: caseOf(raidSeries(2, 2, 0, input), input),
+    }),
+  };
+}
+
+function diskIOSaturation(): AlertDefinition {
+  const summary = (queue: string, device: string, instance: string) =>
+    `Disk ${device} at ${instance} has ${queue} requests waiting on average`;
+  const description = (device: string) =>
+    `More I/O is asked of ${device} than it can serve, so every read and write waits (and the load average rises with processes in D state). \`iostat -x 5\` shows the queue (aqu-sz) and utilisation, \`iotop -o\` who does the I/O: a backup, a database without enough memory for its working set, swapping.`;
+  const disk: Labels = { device: "vda" };
+  return {
+    name: "NodeDiskIOSaturation",
+    upstream: { source: "node-mixin", name: "NodeDiskIOSaturation" },
+    severity: "warning",
+    for: "30m",
+    threshold: { default: 10, unit: "count", min: 1, max: 1000, reads: "average I/O queue length above" },
+    // Seconds spent per second, weighted by the requests in flight: the average queue length.
+    expr: (t) => `rate(node_disk_io_time_weighted_seconds_total[5m]) > ${t}`,
+    summary: summary('{{ $value | printf "%.1f" }}', "{{ $labels.device }}", "{{ $labels.instance }}"),
+    description: description("{{ $labels.device }}"),
+    tests: (input) => {
+      const queue = (length: number) => [
+        rising(seriesOf("node_disk_io_time_weighted_seconds_total", disk), 0, 60 * length, input),
+      ];
+      const firing = Math.floor(input.threshold * 2) + 1;
+      return {
+        fires: caseOf(queue(firing), input, {
+          labels: { ...disk, ...HOST },
+          summary: summary(firing.toFixed(1), "vda", "web1"),
+          description: description("vda"),
+        }),
+        quiet: caseOf(queue(justBelow(input.threshold)), input),
       };
     },
   };
@@ -636,9 +868,13 @@ export const nodeAlerts: readonly AlertDefinition[] = [
   almostOut(INODES, "critical", 3),
   fillingUp(INODES, "warning", 24, 40),
   fillingUp(INODES, "critical", 4, 20),
+  raidDegraded(),
+  raidDiskFailure(),
+  diskIOSaturation(),
   memoryHigh("warning", 90, "15m"),
   memoryHigh("critical", 95, "5m"),
-  cpuHighUtilization(),
+  cpuHighUsage(),
+  cpuStealHigh(),
   loadHigh(),
   clockNotSynchronising(),
   clockSkew(),
@@ -649,6 +885,7 @@ export const nodeAlerts: readonly AlertDefinition[] = [
   fileDescriptorsHigh("critical", 90),
   oomKillDetected(),
   systemdUnitFailed(),
+  systemdServiceCrashlooping(),
   collectorFailed(),
   hostUnreachable(),
 ];

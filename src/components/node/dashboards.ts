@@ -30,7 +30,7 @@ const REAL_NICS = `device!~"lo|veth.*|docker.*|br-.*|virbr.*|cni.*|flannel.*"`;
 
 /** The alerts these panels mirror, with the defaults documented for them. */
 export const NODE_THRESHOLDS = {
-  cpuBusy: { alert: "NodeCpuHighUtilization", unit: "percent", fallback: 90 },
+  cpuBusy: { alert: "NodeCPUHighUsage", unit: "percent", fallback: 90 },
   memoryUsedWarning: {
     alert: "NodeMemoryHighUtilization",
     severity: "warning",
@@ -67,10 +67,10 @@ export const NODE_THRESHOLDS = {
     unit: "percent",
     fallback: 3,
   },
-  loadPerCore: { alert: "NodeLoadHigh", unit: "ratio", fallback: 2 },
-  conntrackUsed: { alert: "NodeConntrackNearLimit", unit: "percent", fallback: 75 },
-  fdUsedWarning: { alert: "NodeFileDescriptorsHigh", severity: "warning", unit: "percent", fallback: 70 },
-  fdUsedCritical: { alert: "NodeFileDescriptorsHigh", severity: "critical", unit: "percent", fallback: 90 },
+  loadPerCore: { alert: "NodeSystemSaturation", unit: "ratio", fallback: 2 },
+  conntrackUsed: { alert: "NodeHighNumberConntrackEntriesUsed", unit: "percent", fallback: 75 },
+  fdUsedWarning: { alert: "NodeFileDescriptorLimit", severity: "warning", unit: "percent", fallback: 70 },
+  fdUsedCritical: { alert: "NodeFileDescriptorLimit", severity: "critical", unit: "percent", fallback: 90 },
 } as const satisfies Record<string, AlertThresholdRef>;
 
 /** Whether node_systemd_unit_state exists: the collector is on only where systemd runs the stack. */
@@ -107,11 +107,12 @@ export function nodeDashboards<S extends NodeDashboardSettings>(
       }),
       statPanel({
         title: "CPU busy",
-        description: "Share of CPU time not idle, over all cores. Orange at the CPU alert's threshold.",
+        description:
+          "Share of CPU time spent working, over all cores: neither idle nor waiting for the disk (iowait) or the hypervisor (steal), as the CPU alert counts it. Orange at its threshold.",
         unit: "percent",
         queries: [
           {
-            expr: `100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{${SEL}, mode="idle"}[$__rate_interval])))`,
+            expr: `100 * sum by (instance) (rate(node_cpu_seconds_total{${SEL}, mode!~"idle|iowait|steal"}[$__rate_interval])) / on(instance) count by (instance) (node_cpu_seconds_total{${SEL}, mode="idle"})`,
             legend: "{{instance}}",
           },
         ],

@@ -75,7 +75,9 @@ export const node = defineComponent({
           `--web.listen-address=${formatListen(listenOf(settings))}`,
           `--collector.filesystem.mount-points-exclude=${settings.mount_points_exclude}`,
           // Debian's build turns it on by default; without systemd it could only fail.
-          systemd ? "--collector.systemd" : "--no-collector.systemd",
+          ...(systemd
+            ? ["--collector.systemd", "--collector.systemd.enable-restarts-metrics"]
+            : ["--no-collector.systemd"]),
           ...web.args,
         ],
         environment: {},

@@ -18,7 +18,7 @@ const JOB = "prometheus";
 const SEL = `job="${JOB}", instance=~"$instance"`;
 
 export const PROMETHEUS_THRESHOLDS = {
-  notificationQueue: { alert: "PrometheusNotificationQueueFull", unit: "percent", fallback: 50 },
+  notificationQueue: { alert: "PrometheusNotificationQueueRunningFull", unit: "percent", fallback: 50 },
 } as const satisfies Record<string, AlertThresholdRef>;
 
 export function prometheusDashboards(

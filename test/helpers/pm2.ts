@@ -50,3 +50,24 @@ export function startPm2(): TestPm2 {
 
 export const HTTP_APP = `require("http").createServer((req, res) => res.end("ok")).listen(0, "127.0.0.1");\n`;
 export const CRASHING_APP = `setTimeout(() => process.exit(1), 100);\n`;
+
+/** A metric name that needs every kind of escaping: quotes, a backslash and non-ASCII. */
+export const AWKWARD_METRIC = 'Nutzer "aktiv" \\ Zähler ✓';
+
+/**
+ * An app publishing its own metrics with @pm2/io (the devDependency, by absolute path: the app
+ * runs from a temporary directory): a gauge, a counter, a meter and a histogram, plus a text
+ * value and a name with quotes, a backslash and non-ASCII. Values are fixed where @pm2/io allows.
+ */
+export const IO_APP = `const io = require(${JSON.stringify(join(REPO_ROOT, "node_modules", "@pm2", "io"))});
+io.metric({ name: "Realtime users" }).set(42);
+io.metric({ name: "Release" }).set("v1.4.0");
+io.metric({ name: ${JSON.stringify(AWKWARD_METRIC)} }).set(7);
+const jobs = io.counter({ name: "Jobs done" });
+for (let i = 0; i < 5; i++) jobs.inc();
+// A 1 ms timeframe: the meter shows the rate of its last 5-second tick alone (about 600 req/min).
+const requests = io.meter({ name: "Requests", unit: "req/min", samples: 60, timeframe: 0.001 });
+setInterval(() => requests.mark(), 100);
+const queryTime = io.histogram({ name: "Query time", measurement: "max", unit: "ms" });
+for (const ms of [10, 20, 30]) queryTime.update(ms);
+`;

@@ -71,7 +71,7 @@ exporters:
   blackbox:
     listen_address: "127.0.0.1:${blackbox}"
     targets: [{url: "https://127.0.0.1:${sitePort}/", name: expiring}]
-  pm2: {enabled: true, user: root, pm2_home: "${pm2.home}", interval: 1s, listen_address: "127.0.0.1:${pm2Port}"}
+  pm2: {enabled: true, user: root, pm2_home: "${pm2.home}", listen_address: "127.0.0.1:${pm2Port}"}
   duplicati:
     enabled: true
     listen_address: "127.0.0.1:${duplicati}"

@@ -202,7 +202,7 @@ exporters:
     socket: "${db.socket}"
     user: ${db.exporterUser}
     password_file: "${db.exporterPasswordFile}"
-  pm2: {enabled: true, user: root, pm2_home: "${pm2.home}", interval: 1s, listen_address: "127.0.0.1:${pm2Port}"}
+  pm2: {enabled: true, user: root, pm2_home: "${pm2.home}", listen_address: "127.0.0.1:${pm2Port}"}
   duplicati:
     enabled: true
     listen_address: "127.0.0.1:${dup}"

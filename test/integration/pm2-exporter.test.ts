@@ -1,14 +1,15 @@
 // The PM2 exporter against a real PM2 daemon: fork and cluster apps, a crash loop, pm_id 0,
-// deleted processes, the daemon killed and resurrected, no environment value leaking, auth and TLS.
+// deleted processes, an app's own @pm2/io metrics, collections only when scraped, the daemon
+// stopped (slow) and killed then resurrected, no environment value leaking, auth and TLS.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import bcrypt from "bcryptjs";
 import { parseExposition, sampleValue, type Sample } from "../helpers/exposition.js";
-import { CRASHING_APP, HTTP_APP, startPm2, type TestPm2 } from "../helpers/pm2.js";
+import { AWKWARD_METRIC, CRASHING_APP, HTTP_APP, IO_APP, startPm2, type TestPm2 } from "../helpers/pm2.js";
 import { freePort } from "../helpers/ports.js";
 import { REPO_ROOT, tempDir } from "../helpers/stackmon.js";
 import { makeCertificate } from "../helpers/tls.js";
@@ -34,8 +35,8 @@ async function startExporter(pm2Home: string, extraArgs: string[] = []): Promise
       join(REPO_ROOT, "src/exporters/pm2/main.ts"),
       `--web.listen-address=127.0.0.1:${port}`,
       `--pm2.home=${pm2Home}`,
-      "--pm2.interval=500ms",
-      "--pm2.timeout=400ms",
+      "--pm2.min-age=1s",
+      "--pm2.timeout=2s",
       ...extraArgs,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
@@ -84,6 +85,7 @@ describe("PM2 exporter against a real daemon", () => {
       `module.exports = { apps: [{ name: "crashy", script: ${JSON.stringify(crash)}, min_uptime: 5000, max_restarts: 3 }] };\n`,
     );
     pm2.run(["start", ecosystem]);
+    pm2.run(["start", pm2.app("io", IO_APP), "--name", "io"]);
     exporter = await startExporter(pm2.home);
   });
   after(async () => {
@@ -137,6 +139,93 @@ describe("PM2 exporter against a real daemon", () => {
     assert.doesNotMatch(text, /API_TOKEN/);
   });
 
+  it("exports the app's own @pm2/io gauge, counter, meter and histogram, in base units", async () => {
+    const io = { name: "io" };
+    const samples = await eventually("the meter's first rate", async () => {
+      const { samples: s } = await scrape(exporter.url);
+      const rate = sampleValue(s, "pm2_process_io_metric_per_second", { ...io, metric: "Requests" });
+      return rate !== undefined && rate > 0 ? s : undefined;
+    });
+    assert.equal(sampleValue(samples, "pm2_process_io_metric", { ...io, metric: "Realtime users" }), 42);
+    assert.equal(sampleValue(samples, "pm2_process_io_metric", { ...io, metric: "Jobs done" }), 5);
+    assert.equal(
+      sampleValue(samples, "pm2_process_io_metric_seconds", { ...io, metric: "Query time" }),
+      0.03,
+    );
+    // Marked ten times a second, published per minute (about 600): about 10 per second.
+    const rate = sampleValue(samples, "pm2_process_io_metric_per_second", { ...io, metric: "Requests" }) ?? 0;
+    assert.ok(rate > 8 && rate < 11, `Requests at ${rate} per second`);
+    // @pm2/io's own: the heap in its family, the heap usage as a ratio.
+    assert.ok((sampleValue(samples, "pm2_process_heap_used_bytes", io) ?? 0) > 1e6);
+    const usage = sampleValue(samples, "pm2_process_io_metric_ratio", { ...io, metric: "Heap Usage" }) ?? -1;
+    assert.ok(usage > 0 && usage < 1, `heap usage ${usage}`);
+    assert.ok(!samples.some((s) => s.labels["metric"] === "Release"), "a text value is skipped");
+    assert.equal(sampleValue(samples, "pm2_exporter_io_metrics_dropped", io), 0);
+  });
+
+  it("escapes a metric name with quotes, a backslash and non-ASCII so that promtool reads it back", async () => {
+    const { samples, text } = await scrape(exporter.url);
+    assert.equal(sampleValue(samples, "pm2_process_io_metric", { name: "io", metric: AWKWARD_METRIC }), 7);
+    const lint = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+    assert.equal(lint.status, 0, `promtool check metrics: ${lint.stdout}${lint.stderr}`);
+  });
+
+  it("caps @pm2/io metrics per process and counts what it drops", async () => {
+    const capped = await startExporter(pm2.home, ["--pm2.io-metrics-limit=2"]);
+    try {
+      const { samples } = await eventually("a collection", async () => {
+        const s = await scrape(capped.url);
+        return sampleValue(s.samples, "pm2_daemon_up") === 1 ? s : undefined;
+      });
+      const exported = samples.filter((s) => s.labels["name"] === "io" && s.labels["metric"] !== undefined);
+      assert.equal(exported.length, 2);
+      // Realtime users, Jobs done, Query time, Requests, the awkward one, Heap Usage: 6 numeric, 2 kept.
+      assert.equal(sampleValue(samples, "pm2_exporter_io_metrics_dropped", { name: "io" }), 4);
+    } finally {
+      await capped.stop();
+    }
+  });
+
+  it("asks the daemon only when scraped, and once for scrapes that come together", async () => {
+    const collections = (samples: Sample[]) => sampleValue(samples, "pm2_exporter_collections_total") ?? NaN;
+    const [a, b] = await Promise.all([scrape(exporter.url), scrape(exporter.url)]);
+    assert.equal(collections(a.samples), collections(b.samples), "two scrapes at once share a collection");
+    await new Promise((r) => setTimeout(r, 3000));
+    const later = await scrape(exporter.url);
+    assert.equal(collections(later.samples), collections(a.samples) + 1, "no collection without a scrape");
+  });
+
+  it("serves a stopped (slow) daemon's last snapshot with pm2_daemon_up 0, then recovers", async () => {
+    const daemonPid = Number(readFileSync(join(pm2.home, "pm2.pid"), "utf8").trim());
+    const before = await eventually("a fresh collection", async () => {
+      const s = await scrape(exporter.url);
+      return sampleValue(s.samples, "pm2_daemon_up") === 1 ? s.samples : undefined;
+    });
+    process.kill(daemonPid, "SIGSTOP");
+    try {
+      await new Promise((r) => setTimeout(r, 1100));
+      // The daemon cannot answer while stopped: this scrape returning at all shows it did not wait for it.
+      const { samples } = await scrape(exporter.url);
+      assert.equal(sampleValue(samples, "pm2_daemon_up"), 0);
+      assert.equal(
+        sampleValue(samples, "pm2_process_status", { name: "web", status: "online" }),
+        1,
+        "the last snapshot is still served",
+      );
+      assert.equal(
+        sampleValue(samples, "pm2_exporter_last_success_timestamp_seconds"),
+        sampleValue(before, "pm2_exporter_last_success_timestamp_seconds"),
+        "its age shows",
+      );
+    } finally {
+      process.kill(daemonPid, "SIGCONT");
+    }
+    await eventually("the daemon answering again", async () => {
+      const { samples } = await scrape(exporter.url);
+      return sampleValue(samples, "pm2_daemon_up") === 1 ? true : undefined;
+    });
+  });
+
   it("drops the series of a deleted process", async () => {
     pm2.run(["delete", "crashy"]);
     await eventually("crashy gone", async () => {
@@ -153,6 +242,7 @@ describe("PM2 exporter against a real daemon", () => {
 
   it("reports the daemon down when killed, then reconnects after resurrect, without a restart", async () => {
     pm2.run(["save"]);
+    const logBefore = exporter.log().length;
     pm2.run(["kill"]);
     await eventually("daemon down", async () => {
       const { samples } = await scrape(exporter.url);
@@ -170,7 +260,14 @@ describe("PM2 exporter against a real daemon", () => {
         : undefined;
     });
     assert.equal(exporter.child.exitCode, null, "the exporter kept running");
-    assert.equal(exporter.log().match(/cannot collect from PM2/g)?.length, 1, "one log line for the outage");
+    assert.equal(
+      exporter
+        .log()
+        .slice(logBefore)
+        .match(/cannot collect from PM2/g)?.length,
+      1,
+      "one log line for the outage",
+    );
   });
 });
 

@@ -31,7 +31,7 @@ alertmanager: {listen_address: "127.0.0.1:${am}"}
 exporters:
   node: {listen_address: "127.0.0.1:${node}"}
   blackbox: {listen_address: "127.0.0.1:${blackbox}"}
-  pm2: {enabled: true, user: root, pm2_home: "${pm2.home}", interval: 1s, listen_address: "127.0.0.1:${pm2Port}"}
+  pm2: {enabled: true, user: root, pm2_home: "${pm2.home}", listen_address: "127.0.0.1:${pm2Port}"}
   duplicati:
     enabled: true
     listen_address: "127.0.0.1:${dup}"

@@ -7,7 +7,7 @@ import { HOST_TARGET, parseStackConfig, renderStack } from "../../stack.js";
 describe("pm2 component", () => {
   const state = renderStack(
     parseStackConfig(
-      "global: {hostname: app1}\nexporters:\n  pm2: {enabled: true, user: deploy, interval: 10s}\n",
+      "global: {hostname: app1}\nexporters:\n  pm2: {enabled: true, user: deploy, min_age: 10s}\n",
       "stackmon.yml",
       {},
     ),
@@ -18,7 +18,7 @@ describe("pm2 component", () => {
   it("runs as the PM2 owner against their PM2_HOME, never creating that user", () => {
     assert.equal(service?.user, "deploy");
     assert.ok(service?.args.includes("--pm2.home=/home/deploy/.pm2"));
-    assert.ok(service?.args.includes("--pm2.interval=10s"));
+    assert.ok(service?.args.includes("--pm2.min-age=10s"));
     assert.deepEqual(state.users.find((u) => u.name === "deploy")?.create, false);
   });
 
@@ -34,6 +34,21 @@ describe("pm2 component", () => {
   it("is scraped as job pm2 on 127.0.0.1:9209", () => {
     const job = state.scrapeJobs.find((j) => j.jobName === "pm2");
     assert.deepEqual(job?.staticConfigs[0]?.targets, ["127.0.0.1:9209"]);
+  });
+
+  it("asks the daemon at most once per 0.6 scrape intervals, waiting less than Prometheus would", () => {
+    const argsOf = (yaml: string) =>
+      renderStack(parseStackConfig(yaml, "stackmon.yml", {}), HOST_TARGET).services.find(
+        (s) => s.id === "pm2",
+      )?.args ?? [];
+    const defaults = argsOf("exporters:\n  pm2: {enabled: true, user: deploy}\n");
+    assert.ok(defaults.includes("--pm2.min-age=9s"), defaults.join(" "));
+    assert.ok(defaults.includes("--pm2.timeout=3s"));
+    const slow = argsOf(
+      "global: {scrape_interval: 5s, scrape_timeout: 2s}\nexporters:\n  pm2: {enabled: true, user: deploy, scrape_interval: 1m}\n",
+    );
+    assert.ok(slow.includes("--pm2.min-age=36s"), slow.join(" "));
+    assert.ok(slow.includes("--pm2.timeout=1s600ms"));
   });
 
   it("needs to know whose PM2 to watch", () => {

@@ -2,6 +2,7 @@
 // daemon's socket belongs to them, and sees nothing of their home but PM2_HOME.
 import { z } from "zod";
 import { duration, endpointSettings, formatListen, refineExposure } from "../../config/schemaParts.js";
+import { formatDuration, parseDuration } from "../../lib/duration.js";
 import type { BinarySpec } from "../../render/desiredState.js";
 import { pm2Alerts } from "./alerts.js";
 import { defineComponent } from "../component.js";
@@ -24,8 +25,11 @@ const settingsSchema = z
       .string()
       .refine((p) => p.startsWith("/"), "must be an absolute path")
       .optional(),
-    /** How often the daemon is asked; scrapes serve the latest answer. */
-    interval: duration().default("5s"),
+    /**
+     * A scrape within this long of the last collection is served that collection, so two
+     * Prometheus servers share one; default 0.6 × the scrape interval.
+     */
+    min_age: duration().optional(),
   })
   .superRefine((s, ctx) => {
     refineExposure(s, ctx);
@@ -47,6 +51,22 @@ export function pm2HomeOf(settings: Pm2Settings): string {
   if (settings.pm2_home) return settings.pm2_home;
   const user = settings.user ?? "root";
   return user === "root" ? "/root/.pm2" : `/home/${user}/.pm2`;
+}
+
+/**
+ * Just over half the scrape interval: one Prometheus gets a fresh collection at every scrape, and
+ * two scraping at that interval, whatever their offset, share each collection.
+ */
+export function minAgeOf(settings: Pm2Settings, globalScrapeInterval: string): string {
+  if (settings.min_age) return settings.min_age;
+  const interval = parseDuration(settings.scrape_interval ?? globalScrapeInterval) ?? 15_000;
+  return formatDuration(Math.round(interval * 0.6));
+}
+
+/** How long a scrape may wait for the daemon: 3 s, or less when Prometheus would give up sooner. */
+export function timeoutOf(settings: Pm2Settings, globalScrapeTimeout: string): string {
+  const scrapeTimeout = parseDuration(settings.scrape_timeout ?? globalScrapeTimeout) ?? 10_000;
+  return formatDuration(Math.min(3000, Math.round(scrapeTimeout * 0.8)));
 }
 
 export const pm2 = defineComponent({
@@ -86,7 +106,8 @@ export const pm2 = defineComponent({
           `--web.listen-address=${formatListen(listenOf(settings))}`,
           // The user's own directory, outside the stack: never under the work directory.
           `--pm2.home=${pm2Home}`,
-          `--pm2.interval=${settings.interval}`,
+          `--pm2.min-age=${minAgeOf(settings, stack.global.scrape_interval)}`,
+          `--pm2.timeout=${timeoutOf(settings, stack.global.scrape_timeout)}`,
           ...web.args,
         ],
         environment: {},

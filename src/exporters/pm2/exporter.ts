@@ -1,22 +1,28 @@
-// The PM2 exporter assembled: a collector polling one user's daemon, metrics from its snapshot.
+// The PM2 exporter assembled: a collector asking one user's daemon when scrapes need it, and the
+// exposition of its latest status.
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "../../lib/log.js";
 import { startExporterServer, type ExporterServer } from "../../lib/web/exporterServer.js";
 import type { WebConfig } from "../../lib/web/webConfig.js";
 import { Pm2Collector, type Pm2Source } from "./collector.js";
-import { createPm2Metrics } from "./metrics.js";
+import { EXPOSITION_CONTENT_TYPE } from "./exposition.js";
+import { renderPm2Metrics } from "./metrics.js";
 import { Pm2RpcClient } from "./pm2Client.js";
 
 export const VERSION = "0.1.0";
+
+/** A slow daemon's last snapshot is served for at most this long (Prometheus's lookback delta). */
+export const STALE_LIMIT_MS = 5 * 60_000;
 
 export interface Pm2ExporterOptions {
   readonly listenAddress: string;
   readonly telemetryPath: string;
   readonly webConfig?: WebConfig;
   readonly pm2Home: string;
-  readonly intervalMs: number;
+  readonly minAgeMs: number;
   readonly timeoutMs: number;
+  readonly ioMetricsLimit: number;
   readonly logger: Logger;
   /** Tests substitute the daemon; production talks to PM2_HOME/rpc.sock. */
   readonly source?: Pm2Source;
@@ -33,30 +39,33 @@ export function defaultPm2Home(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function startPm2Exporter(options: Pm2ExporterOptions): Promise<Pm2Exporter> {
-  const collector = new Pm2Collector(
-    options.source ?? new Pm2RpcClient(options.pm2Home),
-    options.intervalMs,
-    options.timeoutMs,
-    options.logger,
-  );
-  const registry = createPm2Metrics(() => collector.status);
+  const collector = new Pm2Collector(options.source ?? new Pm2RpcClient(options.pm2Home), {
+    minAgeMs: options.minAgeMs,
+    timeoutMs: options.timeoutMs,
+    staleLimitMs: STALE_LIMIT_MS,
+    ioMetricsLimit: options.ioMetricsLimit,
+    logger: options.logger,
+  });
   let cached: { version: number; body: string } | undefined;
   const server = await startExporterServer({
     name: "stackmon PM2 exporter",
-    description: `PM2 processes of ${options.pm2Home}, collected every ${options.intervalMs / 1000} s.`,
+    description: `PM2 processes of ${options.pm2Home}, asked when scraped, at most once per ${options.minAgeMs / 1000} s.`,
     version: VERSION,
     listenAddress: options.listenAddress,
     telemetryPath: options.telemetryPath,
     ...(options.webConfig ? { webConfig: options.webConfig } : {}),
-    // Scrapes serve the latest snapshot; its exposition is built once per collection.
+    // The exposition is built once per collection; scrapes sharing a collection share its text
+    // (and the server keeps that text's encoded and gzipped bytes).
     metrics: async () => {
-      const { version } = collector.status;
-      if (cached?.version !== version) cached = { version, body: await registry.metrics() };
-      return { contentType: registry.contentType, body: cached.body };
+      const status = await collector.current();
+      if (cached?.version !== status.version)
+        cached = { version: status.version, body: renderPm2Metrics(status) };
+      return { contentType: EXPOSITION_CONTENT_TYPE, body: cached.body };
     },
     logger: options.logger,
   });
-  void collector.start();
+  // One collection at start: the journal says at once whether the daemon is there.
+  void collector.current();
   return {
     server,
     collector,

@@ -3,6 +3,7 @@
 import { parseDuration } from "../../lib/duration.js";
 import { runExporter } from "../../lib/exporterMain.js";
 import { defaultPm2Home, startPm2Exporter, VERSION } from "./exporter.js";
+import { DEFAULT_IO_METRICS_LIMIT } from "./parsePm2List.js";
 
 runExporter({
   name: "stackmon-pm2-exporter",
@@ -10,21 +11,33 @@ runExporter({
   defaultListenAddress: "127.0.0.1:9209",
   ownFlags: {
     "pm2.home": { default: defaultPm2Home(), help: "the PM2_HOME of the daemon to watch" },
-    "pm2.interval": { default: "5s", help: "how often to ask the daemon" },
-    "pm2.timeout": { default: "3s", help: "how long one call to the daemon may take" },
+    "pm2.min-age": {
+      default: "9s",
+      help: "a scrape within this long of the last collection is served that collection",
+    },
+    "pm2.timeout": { default: "3s", help: "how long a scrape may wait for the daemon" },
+    "pm2.io-metrics-limit": {
+      default: String(DEFAULT_IO_METRICS_LIMIT),
+      help: "most @pm2/io metrics exported per process",
+    },
   },
   start: (flags, { logger, webConfig }) => {
-    const intervalMs = parseDuration(flags.own["pm2.interval"] ?? "5s");
-    const timeoutMs = parseDuration(flags.own["pm2.timeout"] ?? "3s");
-    if (!intervalMs || !timeoutMs)
-      throw new Error("--pm2.interval and --pm2.timeout take durations such as 5s");
+    const minAgeMs = parseDuration(flags.own["pm2.min-age"] ?? "");
+    const timeoutMs = parseDuration(flags.own["pm2.timeout"] ?? "");
+    if (minAgeMs === undefined || !timeoutMs)
+      throw new Error("--pm2.min-age and --pm2.timeout take durations such as 9s (the timeout above 0)");
+    const limitText = flags.own["pm2.io-metrics-limit"] ?? "";
+    const ioMetricsLimit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || !Number.isSafeInteger(ioMetricsLimit))
+      throw new Error(`--pm2.io-metrics-limit takes a whole number, not "${limitText}"`);
     return startPm2Exporter({
       listenAddress: flags.listenAddress,
       telemetryPath: flags.telemetryPath,
       ...(webConfig ? { webConfig } : {}),
       pm2Home: flags.own["pm2.home"] ?? defaultPm2Home(),
-      intervalMs,
-      timeoutMs: Math.min(timeoutMs, intervalMs),
+      minAgeMs,
+      timeoutMs,
+      ioMetricsLimit,
       logger,
     });
   },

@@ -1,148 +1,242 @@
-// PM2 metrics from the collector's latest snapshot. Built at scrape time from the snapshot, so a
-// deleted process's series disappear; labels never include `instance` or environment values.
-import { Counter, Gauge, Registry } from "prom-client";
+// PM2 metrics from the collector's status, as one exposition text. Rebuilt from each snapshot, so
+// a deleted process's series disappear; labels never include `instance` or environment values.
+// Pure: the same status gives the same text.
 import type { CollectorStatus } from "./collector.js";
+import { ExpositionWriter, labelPairs, type MetricType } from "./exposition.js";
+import type { IoFamily } from "./ioMetrics.js";
 import { PM2_STATUSES, type Pm2IoMetrics, type Pm2Process } from "./parsePm2List.js";
 
-const LABELS = ["name", "pm_id", "exec_mode", "namespace"] as const;
-
-function labelsOf(p: Pm2Process): Record<(typeof LABELS)[number], string> {
-  return { name: p.name, pm_id: String(p.pmId), exec_mode: p.execMode, namespace: p.namespace };
+/** A family with one sample per subject (a process, or the exporter itself). */
+interface FamilyOf<T> {
+  readonly name: string;
+  readonly help: string;
+  readonly type?: MetricType;
+  readonly value: (subject: T) => number | undefined;
 }
 
-export function createPm2Metrics(status: () => CollectorStatus): Registry {
-  const registry = new Registry();
-  const processes = () => status().snapshot?.processes ?? [];
+const io =
+  (field: keyof Pm2IoMetrics) =>
+  (p: Pm2Process): number | undefined =>
+    p.io[field];
 
-  const perProcess = (
-    name: string,
-    help: string,
-    value: (p: Pm2Process) => number | undefined,
-    type: "gauge" | "counter" = "gauge",
-  ) => {
-    const collect = function (this: Gauge | Counter) {
-      this.reset();
-      for (const p of processes()) {
-        const v = value(p);
-        if (v === undefined) continue;
-        if (this instanceof Gauge) this.set(labelsOf(p), v);
-        else this.inc(labelsOf(p), v);
+/** One sample per process, in this order after the status state set. */
+const PROCESS_FAMILIES: readonly FamilyOf<Pm2Process>[] = [
+  {
+    name: "pm2_process_cpu_percent",
+    help: "CPU use of the process, in percent of one core.",
+    value: (p) => p.cpuPercent,
+  },
+  { name: "pm2_process_memory_bytes", help: "Resident memory of the process.", value: (p) => p.memoryBytes },
+  {
+    name: "pm2_process_start_time_seconds",
+    help: "When the current process started (Unix time).",
+    value: (p) => p.startTime,
+  },
+  {
+    name: "pm2_process_restarts_total",
+    help: "Restarts since the process was added to PM2 (resets only when it is deleted or `pm2 reset`).",
+    type: "counter",
+    value: (p) => p.restarts,
+  },
+  {
+    name: "pm2_process_unstable_restarts_total",
+    help: "Restarts of a process that died before min_uptime (crash loop).",
+    type: "counter",
+    value: (p) => p.unstableRestarts,
+  },
+  {
+    name: "pm2_process_restart_delay_seconds",
+    help: "How long PM2 waits before restarting the process again (exp_backoff_restart_delay), when it backs off.",
+    value: (p) => p.restartDelaySeconds,
+  },
+  { name: "pm2_process_heap_size_bytes", help: "V8 heap size (from @pm2/io).", value: io("heapSizeBytes") },
+  { name: "pm2_process_heap_used_bytes", help: "V8 heap used (from @pm2/io).", value: io("heapUsedBytes") },
+  {
+    name: "pm2_process_event_loop_latency_seconds",
+    help: "Event loop latency, mean (from @pm2/io).",
+    value: io("eventLoopLatencySeconds"),
+  },
+  {
+    name: "pm2_process_event_loop_latency_p95_seconds",
+    help: "Event loop latency, 95th percentile (from @pm2/io).",
+    value: io("eventLoopLatencyP95Seconds"),
+  },
+  {
+    name: "pm2_process_active_handles",
+    help: "Active libuv handles (from @pm2/io).",
+    value: io("activeHandles"),
+  },
+  {
+    name: "pm2_process_active_requests",
+    help: "Active libuv requests (from @pm2/io).",
+    value: io("activeRequests"),
+  },
+  {
+    name: "pm2_process_http_requests_per_minute",
+    help: "HTTP requests per minute (from @pm2/io).",
+    value: io("httpRequestsPerMinute"),
+  },
+  {
+    name: "pm2_process_http_latency_mean_seconds",
+    help: "HTTP latency, mean (from @pm2/io).",
+    value: io("httpMeanLatencySeconds"),
+  },
+  {
+    name: "pm2_process_http_latency_p95_seconds",
+    help: "HTTP latency, 95th percentile (from @pm2/io).",
+    value: io("httpP95LatencySeconds"),
+  },
+];
+
+const FROM_IO =
+  "A metric the app publishes with @pm2/io (io.metric, counter, meter, histogram), label metric its name";
+
+/** The families of the other @pm2/io metrics, by what their unit says. */
+export const IO_FAMILIES: Readonly<Record<IoFamily, { readonly name: string; readonly help: string }>> = {
+  plain: {
+    name: "pm2_process_io_metric",
+    help: `${FROM_IO}; no unit, or one not converted: the value as published.`,
+  },
+  seconds: { name: "pm2_process_io_metric_seconds", help: `${FROM_IO}; a duration, converted to seconds.` },
+  bytes: { name: "pm2_process_io_metric_bytes", help: `${FROM_IO}; a size, converted to bytes.` },
+  ratio: { name: "pm2_process_io_metric_ratio", help: `${FROM_IO}; a percentage, as a ratio (0-1).` },
+  per_second: {
+    name: "pm2_process_io_metric_per_second",
+    help: `${FROM_IO}; a rate (unit x/min, x/s...), converted to per second.`,
+  },
+  bytes_per_second: {
+    name: "pm2_process_io_metric_bytes_per_second",
+    help: `${FROM_IO}; a throughput (kb/s...), converted to bytes per second.`,
+  },
+};
+
+interface Labelled {
+  readonly process: Pm2Process;
+  /** `name="…",pm_id="…",exec_mode="…",namespace="…"`, escaped once per process. */
+  readonly labels: string;
+}
+
+function writeProcesses(out: ExpositionWriter, processes: readonly Labelled[]): void {
+  out.family(
+    "pm2_process_status",
+    "gauge",
+    "Process status as a state set: 1 for the current status, 0 for the others.",
+  );
+  for (const { process, labels } of processes) {
+    for (const status of PM2_STATUSES) {
+      out.sample("pm2_process_status", `${labels},status="${status}"`, process.status === status ? 1 : 0);
+    }
+  }
+  for (const family of PROCESS_FAMILIES) {
+    out.family(family.name, family.type ?? "gauge", family.help);
+    for (const { process, labels } of processes) {
+      const value = family.value(process);
+      if (value !== undefined) out.sample(family.name, labels, value);
+    }
+  }
+  out.family(
+    "pm2_process_info",
+    "gauge",
+    "Always 1: the app's version (from its package.json), interpreter and Node.js version, when known.",
+  );
+  for (const { process, labels } of processes) {
+    const info = labelPairs({
+      version: process.version ?? "",
+      interpreter: process.interpreter ?? "",
+      node_version: process.nodeVersion ?? "",
+    });
+    out.sample("pm2_process_info", `${labels},${info}`, 1);
+  }
+}
+
+function writeIoMetrics(out: ExpositionWriter, processes: readonly Labelled[]): void {
+  for (const [family, { name, help }] of Object.entries(IO_FAMILIES)) {
+    out.family(name, "gauge", help);
+    for (const { process, labels } of processes) {
+      for (const metric of process.ioMetrics) {
+        if (metric.family === family)
+          out.sample(name, `${labels},${labelPairs({ metric: metric.name })}`, metric.value);
       }
-    };
-    if (type === "counter") new Counter({ name, help, labelNames: LABELS, registers: [registry], collect });
-    else new Gauge({ name, help, labelNames: LABELS, registers: [registry], collect });
-  };
+    }
+  }
+  out.family(
+    "pm2_exporter_io_metrics_dropped",
+    "gauge",
+    "@pm2/io metrics of the process not exported in the last collection: over --pm2.io-metrics-limit or with a name over 128 characters.",
+  );
+  for (const { process, labels } of processes)
+    out.sample("pm2_exporter_io_metrics_dropped", labels, process.ioMetricsDropped);
+}
 
-  new Gauge({
-    name: "pm2_process_status",
-    help: "Process status as a state set: 1 for the current status, 0 for the others.",
-    labelNames: [...LABELS, "status"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const p of processes()) {
-        for (const s of PM2_STATUSES) this.set({ ...labelsOf(p), status: s }, p.status === s ? 1 : 0);
-      }
-    },
-  });
-  perProcess(
-    "pm2_process_cpu_percent",
-    "CPU use of the process, in percent of one core.",
-    (p) => p.cpuPercent,
-  );
-  perProcess("pm2_process_memory_bytes", "Resident memory of the process.", (p) => p.memoryBytes);
-  perProcess(
-    "pm2_process_start_time_seconds",
-    "When the current process started (Unix time).",
-    (p) => p.startTime,
-  );
-  perProcess(
-    "pm2_process_restarts_total",
-    "Restarts since the process was added to PM2 (resets only when it is deleted or `pm2 reset`).",
-    (p) => p.restarts,
-    "counter",
-  );
-  perProcess(
-    "pm2_process_unstable_restarts_total",
-    "Restarts of a process that died before min_uptime (crash loop).",
-    (p) => p.unstableRestarts,
-    "counter",
-  );
-  const io = (field: keyof Pm2IoMetrics) => (p: Pm2Process) => p.io[field];
-  perProcess("pm2_process_heap_size_bytes", "V8 heap size (from @pm2/io).", io("heapSizeBytes"));
-  perProcess("pm2_process_heap_used_bytes", "V8 heap used (from @pm2/io).", io("heapUsedBytes"));
-  perProcess(
-    "pm2_process_event_loop_latency_seconds",
-    "Event loop latency, mean (from @pm2/io).",
-    io("eventLoopLatencySeconds"),
-  );
-  perProcess(
-    "pm2_process_event_loop_latency_p95_seconds",
-    "Event loop latency, 95th percentile (from @pm2/io).",
-    io("eventLoopLatencyP95Seconds"),
-  );
-  perProcess("pm2_process_active_handles", "Active libuv handles (from @pm2/io).", io("activeHandles"));
-  perProcess("pm2_process_active_requests", "Active libuv requests (from @pm2/io).", io("activeRequests"));
-  perProcess(
-    "pm2_process_http_requests_per_minute",
-    "HTTP requests per minute (from @pm2/io).",
-    io("httpRequestsPerMinute"),
-  );
-  perProcess(
-    "pm2_process_http_latency_mean_seconds",
-    "HTTP latency, mean (from @pm2/io).",
-    io("httpMeanLatencySeconds"),
-  );
-  perProcess(
-    "pm2_process_http_latency_p95_seconds",
-    "HTTP latency, 95th percentile (from @pm2/io).",
-    io("httpP95LatencySeconds"),
-  );
+function writeApps(out: ExpositionWriter, processes: readonly Pm2Process[]): void {
+  const instances = new Map<string, number>();
+  for (const p of processes) {
+    const key = labelPairs({ name: p.name, namespace: p.namespace, status: p.status });
+    instances.set(key, (instances.get(key) ?? 0) + 1);
+  }
+  out.family("pm2_app_instances", "gauge", "Processes per app (cluster instances), by status.");
+  for (const [labels, count] of [...instances].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    out.sample("pm2_app_instances", labels, count);
+  }
+}
 
-  new Gauge({
-    name: "pm2_app_instances",
-    help: "Processes per app (cluster instances), by status.",
-    labelNames: ["name", "namespace", "status"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const p of processes()) this.inc({ name: p.name, namespace: p.namespace, status: p.status });
-    },
-  });
-  new Gauge({
+/** The exporter's own series, one sample each (none while the value is unknown). */
+const SELF_FAMILIES: readonly FamilyOf<CollectorStatus>[] = [
+  {
     name: "pm2_daemon_up",
+    type: "gauge",
     help: "1 when the last collection from the PM2 daemon succeeded.",
-    registers: [registry],
-    collect() {
-      this.set(status().daemonUp ? 1 : 0);
-    },
-  });
-  new Gauge({
+    value: (s) => (s.daemonUp ? 1 : 0),
+  },
+  {
     name: "pm2_exporter_collection_duration_seconds",
+    type: "gauge",
     help: "How long the last collection from the PM2 daemon took.",
-    registers: [registry],
-    collect() {
-      const v = status().lastDurationSeconds;
-      if (v !== undefined) this.set(v);
-    },
-  });
-  new Gauge({
+    value: (s) => s.lastDurationSeconds,
+  },
+  {
     name: "pm2_exporter_last_success_timestamp_seconds",
-    help: "When the last successful collection ended (Unix time).",
-    registers: [registry],
-    collect() {
-      const v = status().lastSuccessTime;
-      if (v !== undefined) this.set(v);
-    },
-  });
-  new Counter({
+    type: "gauge",
+    help: "When the process series served were collected (Unix time): time() minus this is their age.",
+    value: (s) => s.lastSuccessTime,
+  },
+  {
+    name: "pm2_exporter_collections_total",
+    type: "counter",
+    help: "Collections from the PM2 daemon, successful or not.",
+    value: (s) => s.collections,
+  },
+  {
     name: "pm2_exporter_collection_errors_total",
+    type: "counter",
     help: "Collections that failed (daemon unreachable, timed out, or answered garbage).",
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(status().errors);
-    },
-  });
-  return registry;
+    value: (s) => s.errors,
+  },
+];
+
+function writeSelf(out: ExpositionWriter, status: CollectorStatus): void {
+  for (const family of SELF_FAMILIES) {
+    out.family(family.name, family.type ?? "gauge", family.help);
+    const value = family.value(status);
+    if (value !== undefined) out.sample(family.name, "", value);
+  }
+}
+
+export function renderPm2Metrics(status: CollectorStatus): string {
+  const processes = status.snapshot?.processes ?? [];
+  const labelled = processes.map((process) => ({
+    process,
+    labels: labelPairs({
+      name: process.name,
+      pm_id: String(process.pmId),
+      exec_mode: process.execMode,
+      namespace: process.namespace,
+    }),
+  }));
+  const out = new ExpositionWriter();
+  writeProcesses(out, labelled);
+  writeIoMetrics(out, labelled);
+  writeApps(out, processes);
+  writeSelf(out, status);
+  return out.text();
 }

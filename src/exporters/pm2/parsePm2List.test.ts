@@ -16,6 +16,10 @@ const LIST = JSON.stringify([
       pm_uptime: 1700000000000,
       restart_time: 3,
       unstable_restarts: 0,
+      prev_restart_delay: 1500,
+      version: "2.4.1",
+      exec_interpreter: "node",
+      node_version: "20.11.1",
       env: { DATABASE_PASSWORD: "hunter2" },
       DATABASE_PASSWORD: "hunter2",
       axm_monitor: {
@@ -26,10 +30,14 @@ const LIST = JSON.stringify([
         "Active handles": { value: 7 },
         HTTP: { value: "120", unit: "req/min" },
         "HTTP P95 Latency": { value: 35, unit: "ms" },
+        "Heap Usage": { value: 61.5, unit: "%" },
+        "Realtime users": { value: 42 },
+        "Checkout time": { value: "120", unit: "ms" },
+        Build: { value: "hunter2" },
       },
     },
   },
-  { name: "half", pm_id: 1, monit: null, pm2_env: { status: "errored" } },
+  { name: "half", pm_id: 1, monit: null, pm2_env: { status: "errored", version: "N/A" } },
   { name: "no-id", pm2_env: {} },
   "garbage",
   null,
@@ -38,10 +46,10 @@ const LIST = JSON.stringify([
 describe("parsing PM2's process list", () => {
   const snapshot = parsePm2List(JSON.parse(LIST));
 
-  it("keeps pm_id 0 and reads labels, usage, start time and restarts", () => {
+  it("keeps pm_id 0 and reads labels, usage, start time, restarts and versions", () => {
     const api = snapshot.processes[0];
     assert.deepEqual(
-      { ...api, io: undefined },
+      { ...api, io: undefined, ioMetrics: undefined },
       {
         pmId: 0,
         name: "api",
@@ -53,7 +61,13 @@ describe("parsing PM2's process list", () => {
         startTime: 1700000000,
         restarts: 3,
         unstableRestarts: 0,
+        restartDelaySeconds: 1.5,
+        version: "2.4.1",
+        interpreter: "node",
+        nodeVersion: "20.11.1",
         io: undefined,
+        ioMetrics: undefined,
+        ioMetricsDropped: 0,
       },
     );
   });
@@ -75,6 +89,23 @@ describe("parsing PM2's process list", () => {
     }
   });
 
+  it("reads the app's own @pm2/io metrics by unit, apart from the built-ins with families of their own", () => {
+    assert.deepEqual(snapshot.processes[0]?.ioMetrics, [
+      { name: "Checkout time", family: "seconds", value: 0.12 },
+      { name: "Heap Usage", family: "ratio", value: 0.615 },
+      { name: "Realtime users", family: "plain", value: 42 },
+    ]);
+  });
+
+  it("caps the @pm2/io metrics per process as told", () => {
+    const capped = parsePm2List(JSON.parse(LIST), { ioMetricsLimit: 1 }).processes[0];
+    assert.deepEqual(
+      capped?.ioMetrics.map((m) => m.name),
+      ["Checkout time"],
+    );
+    assert.equal(capped?.ioMetricsDropped, 2);
+  });
+
   it("tolerates a half-filled entry (null monit) and skips unusable ones", () => {
     assert.deepEqual(snapshot.processes[1], {
       pmId: 1,
@@ -83,6 +114,8 @@ describe("parsing PM2's process list", () => {
       execMode: "unknown",
       status: "errored",
       io: {},
+      ioMetrics: [],
+      ioMetricsDropped: 0,
     });
     assert.equal(snapshot.skipped, 3);
   });

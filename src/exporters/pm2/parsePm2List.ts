@@ -1,6 +1,16 @@
 // PM2's process list (getMonitorData, what `pm2 jlist` prints) → a typed snapshot. Pure and
 // tolerant: a half-filled entry yields what it has. Environment variables are never read: they
-// hold secrets.
+// hold secrets, and PM2 copies them into pm2_env both under `env` and at its top level, so only
+// the keys named here are ever looked up.
+import {
+  converted,
+  finiteNumber,
+  ioMetricsOf,
+  isObject,
+  unitConversion,
+  type IoFamily,
+  type IoMetric,
+} from "./ioMetrics.js";
 
 export const PM2_STATUSES = [
   "online",
@@ -13,7 +23,7 @@ export const PM2_STATUSES = [
 ] as const;
 export type Pm2Status = (typeof PM2_STATUSES)[number];
 
-/** @pm2/io metrics PM2 publishes under axm_monitor, by their display names. */
+/** @pm2/io's built-in metrics that have families of their own (by their display names). */
 export interface Pm2IoMetrics {
   heapSizeBytes?: number;
   heapUsedBytes?: number;
@@ -25,6 +35,29 @@ export interface Pm2IoMetrics {
   httpMeanLatencySeconds?: number;
   httpP95LatencySeconds?: number;
 }
+
+interface BuiltIn {
+  readonly field: keyof Pm2IoMetrics;
+  /** The name @pm2/io gives it (metrics/v8.js, eventLoopMetrics.js, httpMetrics.js). */
+  readonly name: string;
+  /** Its unit when the entry carries none, and the family that unit must fall in ("plain": as published). */
+  readonly unit?: string;
+  readonly family: IoFamily;
+}
+
+const BUILT_INS: readonly BuiltIn[] = [
+  { field: "heapSizeBytes", name: "Heap Size", unit: "MiB", family: "bytes" },
+  { field: "heapUsedBytes", name: "Used Heap Size", unit: "MiB", family: "bytes" },
+  { field: "eventLoopLatencySeconds", name: "Event Loop Latency", unit: "ms", family: "seconds" },
+  { field: "eventLoopLatencyP95Seconds", name: "Event Loop Latency p95", unit: "ms", family: "seconds" },
+  { field: "activeHandles", name: "Active handles", family: "plain" },
+  { field: "activeRequests", name: "Active requests", family: "plain" },
+  // Kept per minute, as @pm2/io counts it ("req/min"); the families of their own predate the rest.
+  { field: "httpRequestsPerMinute", name: "HTTP", family: "plain" },
+  { field: "httpMeanLatencySeconds", name: "HTTP Mean Latency", unit: "ms", family: "seconds" },
+  { field: "httpP95LatencySeconds", name: "HTTP P95 Latency", unit: "ms", family: "seconds" },
+];
+const BUILT_IN_NAMES: ReadonlySet<string> = new Set(BUILT_INS.map((b) => b.name));
 
 export interface Pm2Process {
   readonly pmId: number;
@@ -38,7 +71,17 @@ export interface Pm2Process {
   readonly startTime?: number;
   readonly restarts?: number;
   readonly unstableRestarts?: number;
+  /** The delay before PM2 restarts it again, under exp_backoff_restart_delay (seconds). */
+  readonly restartDelaySeconds?: number;
+  /** The app's version (from its package.json), interpreter and Node.js version, when known. */
+  readonly version?: string;
+  readonly interpreter?: string;
+  readonly nodeVersion?: string;
   readonly io: Pm2IoMetrics;
+  /** Every other numeric @pm2/io metric, sorted by name, at most the limit. */
+  readonly ioMetrics: readonly IoMetric[];
+  /** Numeric @pm2/io metrics left out by the limit. */
+  readonly ioMetricsDropped: number;
 }
 
 export interface Pm2Snapshot {
@@ -47,58 +90,29 @@ export interface Pm2Snapshot {
   readonly skipped: number;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+export interface ParseOptions {
+  /** Most @pm2/io metrics exported per process (beyond the built-ins); the rest are counted. */
+  readonly ioMetricsLimit: number;
 }
 
-function finite(value: unknown): number | undefined {
-  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-  return typeof n === "number" && Number.isFinite(n) ? n : undefined;
-}
+export const DEFAULT_IO_METRICS_LIMIT = 50;
 
-const SIZE_UNITS: Record<string, number> = {
-  b: 1,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-};
-const TIME_UNITS: Record<string, number> = { ms: 1e-3, s: 1, us: 1e-6, µs: 1e-6 };
-
-function metricValue(
-  monitor: Record<string, unknown>,
-  name: string,
-  units: Record<string, number>,
-  defaultUnit: string,
-): number | undefined {
-  const entry = monitor[name];
-  if (!isObject(entry)) return undefined;
-  const value = finite(entry["value"]);
-  if (value === undefined) return undefined;
-  const unit = typeof entry["unit"] === "string" ? entry["unit"].toLowerCase() : defaultUnit;
-  const factor = units[unit] ?? units[defaultUnit];
-  if (factor === undefined) return undefined;
-  return value * factor;
-}
-
-function ioMetrics(env: Record<string, unknown>): Pm2IoMetrics {
-  const monitor = env["axm_monitor"];
-  if (!isObject(monitor)) return {};
-  const count = (name: string) => (isObject(monitor[name]) ? finite(monitor[name]["value"]) : undefined);
-  const entries: [keyof Pm2IoMetrics, number | undefined][] = [
-    ["heapSizeBytes", metricValue(monitor, "Heap Size", SIZE_UNITS, "mib")],
-    ["heapUsedBytes", metricValue(monitor, "Used Heap Size", SIZE_UNITS, "mib")],
-    ["eventLoopLatencySeconds", metricValue(monitor, "Event Loop Latency", TIME_UNITS, "ms")],
-    ["eventLoopLatencyP95Seconds", metricValue(monitor, "Event Loop Latency p95", TIME_UNITS, "ms")],
-    ["activeHandles", count("Active handles")],
-    ["activeRequests", count("Active requests")],
-    ["httpRequestsPerMinute", count("HTTP")],
-    ["httpMeanLatencySeconds", metricValue(monitor, "HTTP Mean Latency", TIME_UNITS, "ms")],
-    ["httpP95LatencySeconds", metricValue(monitor, "HTTP P95 Latency", TIME_UNITS, "ms")],
-  ];
-  return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+function builtInMetrics(monitor: unknown): Pm2IoMetrics {
+  const io: Pm2IoMetrics = {};
+  if (!isObject(monitor)) return io;
+  for (const builtIn of BUILT_INS) {
+    const entry = monitor[builtIn.name];
+    if (!isObject(entry)) continue;
+    const value = finiteNumber(entry["value"]);
+    if (value === undefined) continue;
+    if (builtIn.family === "plain") {
+      io[builtIn.field] = value;
+      continue;
+    }
+    const conversion = unitConversion(entry["unit"] ?? builtIn.unit);
+    if (conversion.family === builtIn.family) io[builtIn.field] = converted(value, conversion);
+  }
+  return io;
 }
 
 function statusOf(value: unknown): Pm2Status | "unknown" {
@@ -111,42 +125,68 @@ function execModeOf(value: unknown): Pm2Process["execMode"] {
   return "unknown";
 }
 
-export function parsePm2Entry(entry: unknown): Pm2Process | undefined {
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** Copies only the fields that have a value, so absent ones stay absent (not `undefined`). */
+function defined<T extends object>(fields: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(fields) as (keyof T)[]) if (fields[key] !== undefined) out[key] = fields[key];
+  return out;
+}
+
+export function parsePm2Entry(
+  entry: unknown,
+  options: ParseOptions = { ioMetricsLimit: DEFAULT_IO_METRICS_LIMIT },
+): Pm2Process | undefined {
   if (!isObject(entry)) return undefined;
   const env = isObject(entry["pm2_env"]) ? entry["pm2_env"] : {};
-  const pmId = finite(entry["pm_id"] ?? env["pm_id"]);
+  const pmId = finiteNumber(entry["pm_id"] ?? env["pm_id"]);
   const name = entry["name"] ?? env["name"];
   if (pmId === undefined || !Number.isInteger(pmId) || typeof name !== "string" || name === "")
     return undefined;
   const monit = isObject(entry["monit"]) ? entry["monit"] : {};
-  const uptime = finite(env["pm_uptime"]);
-  const namespace = env["namespace"];
-  const process: Pm2Process = {
+  const uptime = finiteNumber(env["pm_uptime"]);
+  const restartDelay = finiteNumber(env["prev_restart_delay"]);
+  const version = text(env["version"]);
+  const monitor = env["axm_monitor"];
+  const io = ioMetricsOf(monitor, options.ioMetricsLimit, BUILT_IN_NAMES);
+  return {
     pmId,
     name,
-    namespace: typeof namespace === "string" && namespace !== "" ? namespace : "default",
+    namespace: text(env["namespace"]) ?? "default",
     execMode: execModeOf(env["exec_mode"]),
     status: statusOf(env["status"]),
-    io: ioMetrics(env),
+    ...defined({
+      cpuPercent: finiteNumber(monit["cpu"]),
+      memoryBytes: finiteNumber(monit["memory"]),
+      startTime: uptime !== undefined && uptime > 0 ? uptime / 1000 : undefined,
+      restarts: finiteNumber(env["restart_time"]),
+      unstableRestarts: finiteNumber(env["unstable_restarts"]),
+      restartDelaySeconds: restartDelay !== undefined && restartDelay > 0 ? restartDelay / 1000 : undefined,
+      // PM2 writes "N/A" when the app has no package.json with a version.
+      version: version === "N/A" ? undefined : version,
+      interpreter: text(env["exec_interpreter"]),
+      nodeVersion: text(env["node_version"]),
+    }),
+    io: builtInMetrics(monitor),
+    ioMetrics: io.metrics,
+    ioMetricsDropped: io.dropped,
   };
-  const optional: Partial<Pm2Process> = {
-    cpuPercent: finite(monit["cpu"]),
-    memoryBytes: finite(monit["memory"]),
-    startTime: uptime !== undefined && uptime > 0 ? uptime / 1000 : undefined,
-    restarts: finite(env["restart_time"]),
-    unstableRestarts: finite(env["unstable_restarts"]),
-  };
-  return { ...process, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
 }
 
 /** The list as the daemon returns it (an array), or anything else (garbage → an error). */
-export function parsePm2List(list: unknown): Pm2Snapshot {
+export function parsePm2List(
+  list: unknown,
+  options: ParseOptions = { ioMetricsLimit: DEFAULT_IO_METRICS_LIMIT },
+): Pm2Snapshot {
   if (!Array.isArray(list))
     throw new Error(`PM2 answered ${list === null ? "null" : typeof list} instead of a process list`);
   const processes: Pm2Process[] = [];
   let skipped = 0;
   for (const entry of list) {
-    const parsed = parsePm2Entry(entry);
+    const parsed = parsePm2Entry(entry, options);
     if (parsed) processes.push(parsed);
     else skipped++;
   }

@@ -1,0 +1,55 @@
+// The Prometheus text exposition format (version 0.0.4), written directly. The PM2 exporter
+// rebuilds its whole exposition after every collection; through prom-client's registry that took
+// 8 ms for 100 processes and 90 ms for 300 (label hashing and objects per sample), written here
+// it takes a fraction of that (bench/pm2). Pure.
+
+export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** A label value inside double quotes: backslash, double quote and line feed escaped. */
+export function escapeLabelValue(value: string): string {
+  return /[\\"\n]/.test(value) ? value.replace(/[\\"\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`)) : value;
+}
+
+/** HELP text: backslash and line feed escaped (double quotes stay as they are). */
+function escapeHelp(text: string): string {
+  return text.replace(/[\\\n]/g, (c) => (c === "\n" ? "\\n" : "\\\\"));
+}
+
+/** Go's ParseFloat reads every JavaScript number's text except the infinities, spelled +Inf/-Inf. */
+export function formatValue(value: number): string {
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  return String(value);
+}
+
+/** `a="1",b="2"` from label names and raw values (names are ours and need no checking). */
+export function labelPairs(labels: Readonly<Record<string, string>>): string {
+  let out = "";
+  for (const name of Object.keys(labels)) {
+    out += `${out === "" ? "" : ","}${name}="${escapeLabelValue(labels[name] ?? "")}"`;
+  }
+  return out;
+}
+
+export type MetricType = "gauge" | "counter";
+
+/** Builds one exposition; each family is written whole, with its HELP and TYPE. */
+export class ExpositionWriter {
+  private out = "";
+
+  family(name: string, type: MetricType, help: string): this {
+    this.out += `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
+    return this;
+  }
+
+  /** One sample; `labels` is already rendered by labelPairs (or "" for none). */
+  sample(name: string, labels: string, value: number): this {
+    this.out +=
+      labels === "" ? `${name} ${formatValue(value)}\n` : `${name}{${labels}} ${formatValue(value)}\n`;
+    return this;
+  }
+
+  text(): string {
+    return this.out;
+  }
+}

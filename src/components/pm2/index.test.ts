@@ -49,6 +49,10 @@ describe("pm2 component", () => {
     );
     assert.ok(slow.includes("--pm2.min-age=36s"), slow.join(" "));
     assert.ok(slow.includes("--pm2.timeout=1s600ms"));
+    // No scrape_timeout: Prometheus's own, the interval when it is under 10 s.
+    const fast = argsOf("global: {scrape_interval: 1s}\nexporters:\n  pm2: {enabled: true, user: deploy}\n");
+    assert.ok(fast.includes("--pm2.timeout=800ms"), fast.join(" "));
+    assert.ok(fast.includes("--pm2.min-age=600ms"));
   });
 
   it("needs to know whose PM2 to watch", () => {

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { duration, endpointSettings, formatListen, refineExposure } from "../../config/schemaParts.js";
 import { formatDuration, parseDuration } from "../../lib/duration.js";
+import type { GlobalSettings } from "../../config/globalSchema.js";
 import type { BinarySpec } from "../../render/desiredState.js";
 import { pm2Alerts } from "./alerts.js";
 import { defineComponent } from "../component.js";
@@ -64,8 +65,12 @@ export function minAgeOf(settings: Pm2Settings, globalScrapeInterval: string): s
 }
 
 /** How long a scrape may wait for the daemon: 3 s, or less when Prometheus would give up sooner. */
-export function timeoutOf(settings: Pm2Settings, globalScrapeTimeout: string): string {
-  const scrapeTimeout = parseDuration(settings.scrape_timeout ?? globalScrapeTimeout) ?? 10_000;
+export function timeoutOf(settings: Pm2Settings, global: GlobalSettings): string {
+  const interval = parseDuration(settings.scrape_interval ?? global.scrape_interval) ?? 15_000;
+  const explicit = settings.scrape_timeout ?? global.scrape_timeout;
+  // Unset, Prometheus's own default: 10 s, or the interval when that is shorter.
+  const scrapeTimeout =
+    (explicit === undefined ? undefined : parseDuration(explicit)) ?? Math.min(10_000, interval);
   return formatDuration(Math.min(3000, Math.round(scrapeTimeout * 0.8)));
 }
 
@@ -107,7 +112,7 @@ export const pm2 = defineComponent({
           // The user's own directory, outside the stack: never under the work directory.
           `--pm2.home=${pm2Home}`,
           `--pm2.min-age=${minAgeOf(settings, stack.global.scrape_interval)}`,
-          `--pm2.timeout=${timeoutOf(settings, stack.global.scrape_timeout)}`,
+          `--pm2.timeout=${timeoutOf(settings, stack.global)}`,
           ...web.args,
         ],
         environment: {},

@@ -11,6 +11,7 @@ import {
   type IoFamily,
   type IoMetric,
 } from "./ioMetrics.js";
+import type { Picks } from "./pickJson.js";
 
 export const PM2_STATUSES = [
   "online",
@@ -96,6 +97,31 @@ export interface ParseOptions {
 }
 
 export const DEFAULT_IO_METRICS_LIMIT = 50;
+
+/**
+ * Every key parsePm2Entry reads, and nothing else: PM2's answer is read through these picks
+ * (pickJson), so an environment variable is never even decoded.
+ */
+export const PM2_ENTRY_PICKS: Picks = {
+  name: true,
+  pm_id: true,
+  monit: true,
+  pm2_env: {
+    name: true,
+    pm_id: true,
+    namespace: true,
+    exec_mode: true,
+    status: true,
+    pm_uptime: true,
+    restart_time: true,
+    unstable_restarts: true,
+    prev_restart_delay: true,
+    version: true,
+    exec_interpreter: true,
+    node_version: true,
+    axm_monitor: true,
+  },
+};
 
 function builtInMetrics(monitor: unknown): Pm2IoMetrics {
   const io: Pm2IoMetrics = {};

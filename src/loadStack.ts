@@ -9,7 +9,8 @@ import {
   readConfigText,
   validateDocument,
 } from "./config/load.js";
-import { buildConfigSchema, type StackConfig } from "./config/stackConfig.js";
+import { diskConfigFiles, type ConfigFiles } from "./config/configFiles.js";
+import { buildConfigSchema, loadComponentFiles, type StackConfig } from "./config/stackConfig.js";
 import { checkStack } from "./render/stackChecks.js";
 import { alertCatalog, alertingSettingsOf } from "./alerting/catalog.js";
 import { routingIssues } from "./alerting/routingChecks.js";
@@ -32,25 +33,41 @@ function checkRouting(config: StackConfig, hosts: readonly LabelledHost[], inven
   });
 }
 
-const loadOptions = (env: Env) => ({
+/** The files the config names (dashboards) are read through `files`, after the schema. */
+const readFilesWith = (files: ConfigFiles) => (config: StackConfig) =>
+  loadComponentFiles(config, components, files);
+
+const loadOptions = (env: Env, files: ConfigFiles) => ({
   env,
   schema: configSchema,
+  readFiles: readFilesWith(files),
   checkStack: (config: StackConfig) => [
     ...checkStack(config, components),
     ...checkRouting(config, hostsOfConfig(config), config.document["hosts"] !== undefined),
   ],
 });
 
-export function loadStackConfig(file: string, env: Env = process.env): StackConfig {
-  return loadConfigFile(file, loadOptions(env));
+export function loadStackConfig(
+  file: string,
+  env: Env = process.env,
+  files: ConfigFiles = diskConfigFiles,
+): StackConfig {
+  return loadConfigFile(file, loadOptions(env, files));
 }
 
-export function parseStackConfig(text: string, file = "stackmon.yml", env: Env = {}): StackConfig {
-  return parseConfigText(text, file, loadOptions(env));
+export function parseStackConfig(
+  text: string,
+  file = "stackmon.yml",
+  env: Env = {},
+  files: ConfigFiles = diskConfigFiles,
+): StackConfig {
+  return parseConfigText(text, file, loadOptions(env, files));
 }
 
 export interface FleetLoadOptions {
   readonly env?: Env;
+  /** Where the files the config names are read (default: this machine's disk). */
+  readonly files?: ConfigFiles;
   /** Where the fleet's CA and generated passwords are kept (see controllerPaths). */
   readonly stateDir: string;
 }
@@ -68,7 +85,11 @@ export function parseFleet(text: string, file: string, options: FleetLoadOptions
     components,
     stateDir: options.stateDir,
     validate: (raw) =>
-      validateDocument(raw, { schema: configSchema, checkStack: (config) => checkStack(config, components) }),
+      validateDocument(raw, {
+        schema: configSchema,
+        readFiles: readFilesWith(options.files ?? diskConfigFiles),
+        checkStack: (config) => checkStack(config, components),
+      }),
   });
   if ("issues" in fleet) throw document.errorAt(fleet.issues);
   const [first] = fleet.hosts;

@@ -13,6 +13,7 @@ import type {
 } from "../render/desiredState.js";
 import type { GlobalSettings } from "../config/globalSchema.js";
 import type { ConfigPath } from "../config/configError.js";
+import type { ConfigFiles } from "../config/configFiles.js";
 import type { AlertDefinition, ResolvedAlert } from "../alerting/alertRule.js";
 import type { AlertingSettings } from "../alerting/alertingSettings.js";
 import type { LabelledHost } from "../alerting/selector.js";
@@ -117,6 +118,21 @@ export interface ComponentDashboards<S> {
   readonly load: () => Promise<DashboardBuilder<S>>;
 }
 
+/** A problem with a component's settings; its path is under the component's own config path. */
+export interface SettingsIssue {
+  readonly path: ConfigPath;
+  readonly message: string;
+  readonly hint?: string;
+  /** The problem is the key itself (e.g. a uid that names nothing): shown at the key. */
+  readonly atKey?: boolean;
+}
+
+/** What a component's settings are checked against at validation: the rest of the stack. */
+export interface StackFacts {
+  /** Every dashboard the stack builds (its components' and the overview), by uid, sorted. */
+  readonly dashboardUids: readonly string[];
+}
+
 export interface ComponentDefinition<S extends { readonly enabled: boolean }> {
   /** Stable id: "prometheus", "node", "pm2". */
   readonly id: string;
@@ -131,6 +147,14 @@ export interface ComponentDefinition<S extends { readonly enabled: boolean }> {
   readonly alerts?: readonly AlertDefinition[];
   /** Its Grafana dashboards; thresholds come from `stack.alerts`. */
   readonly dashboards?: ComponentDashboards<S>;
+  /**
+   * Reads the files its settings name (dashboard JSON) while the config loads, through `files`:
+   * a missing or broken file is a config error at its key, and neither the schema nor render
+   * reads the disk. Returns the settings render sees.
+   */
+  loadFiles?(settings: S, files: ConfigFiles, issue: (problem: SettingsIssue) => void): S;
+  /** Its settings checked against the rest of the stack, at validation (render never refuses). */
+  check?(settings: S, stack: StackFacts): readonly SettingsIssue[];
   contribute(settings: S, global: GlobalSettings, target: RenderTarget): Contribution;
   render(settings: S, stack: StackContext): ComponentOutput;
 }
@@ -148,6 +172,8 @@ export interface Component {
   /** Loads its dashboards' module; `dashboards` works once this has resolved. */
   loadDashboards(): Promise<void>;
   dashboards(settings: unknown, stack: StackContext): readonly DashboardSpec[];
+  loadFiles(settings: unknown, files: ConfigFiles, issue: (problem: SettingsIssue) => void): unknown;
+  check(settings: unknown, stack: StackFacts): readonly SettingsIssue[];
   contribute(settings: unknown, global: GlobalSettings, target: RenderTarget): Contribution;
   render(settings: unknown, stack: StackContext): ComponentOutput;
 }
@@ -176,6 +202,9 @@ export function defineComponent<S extends { readonly enabled: boolean }>(
       if (!builder) throw new Error(`${definition.id}'s dashboards are built before they are loaded`);
       return builder(settings as S, stack);
     },
+    loadFiles: (settings, files, issue) =>
+      definition.loadFiles ? definition.loadFiles(settings as S, files, issue) : settings,
+    check: (settings, stack) => definition.check?.(settings as S, stack) ?? [],
     contribute: (settings, global, target) => definition.contribute(settings as S, global, target),
     render: (settings, stack) => definition.render(settings as S, stack),
   };

@@ -1,7 +1,10 @@
 // What every component of the registry promises the core, checked for each one: a new component
 // that breaks a promise is named here.
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { enabledComponents } from "../render/enabledComponents.js";
 import { stackContext, withDashboards } from "../render/render.js";
 import { parseStackConfig } from "../stack.js";
@@ -19,5 +22,28 @@ describe("every component of the registry", () => {
       const built = component.dashboards(settings, stack).map((d) => d.uid);
       assert.deepEqual(built, component.dashboardUids, component.id);
     }
+  });
+});
+
+/** The source files under a folder of src/, tests left out. */
+function sources(folder: string): string[] {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", folder);
+  return readdirSync(root, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts"))
+    .map((file) => join(root, file));
+}
+
+describe("render", () => {
+  it("never refuses a config with a user error: validation owns every config error", () => {
+    const renderers = [
+      ...sources("components"),
+      ...sources("dashboards"),
+      join(dirname(fileURLToPath(import.meta.url)), "..", "render", "render.ts"),
+    ];
+    const refusing = renderers.filter((file) => /\bnew UserError\(/.test(readFileSync(file, "utf8")));
+    assert.deepEqual(
+      refusing.map((file) => relative(process.cwd(), file)),
+      [],
+    );
   });
 });

@@ -25,6 +25,11 @@ export interface LoadOptions {
   readonly schema: z.ZodType<Record<string, unknown>>;
   /** Checks that need the whole validated config (ports, job names); paths point into the file. */
   readonly checkStack: (config: StackConfig) => readonly ConfigIssue[];
+  /** Reads the files the config names (dashboards) after the schema, before the stack checks. */
+  readonly readFiles?: (config: StackConfig) => {
+    readonly config: StackConfig;
+    readonly issues: readonly ConfigIssue[];
+  };
 }
 
 export function loadConfigFile(file: string, options: LoadOptions): StackConfig {
@@ -118,7 +123,10 @@ export function validateDocument(
   if (!parsed.success) return { issues: parsed.error.issues.flatMap(zodIssueToConfigIssues) };
   const document = parsed.data;
   const global = withHostname(document["global"] as GlobalSettings);
-  const config: StackConfig = { global, document: { ...document, global } };
+  const parsedConfig: StackConfig = { global, document: { ...document, global } };
+  const loaded = options.readFiles?.(parsedConfig) ?? { config: parsedConfig, issues: [] };
+  if (loaded.issues.length > 0) return { issues: loaded.issues };
+  const { config } = loaded;
   const stackIssues = options.checkStack(config);
   return stackIssues.length > 0 ? { issues: stackIssues } : { config };
 }

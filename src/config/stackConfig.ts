@@ -1,6 +1,8 @@
 // The validated configuration and the schema it is validated against, composed from the registry.
 import { z } from "zod";
-import type { Component } from "../components/component.js";
+import type { Component, SettingsIssue } from "../components/component.js";
+import type { ConfigIssue } from "./configError.js";
+import type { ConfigFiles } from "./configFiles.js";
 import type { GlobalSettings } from "./globalSchema.js";
 
 /** A section of stackmon.yml that is not a component's (`global`, `alerting`, `hosts`). */
@@ -53,4 +55,43 @@ export function settingsOf(component: Component, config: StackConfig): { readonl
   let value: unknown = config.document;
   for (const key of component.configPath) value = (value as Record<string, unknown>)[key];
   return value as { readonly enabled: boolean };
+}
+
+/** The config with one component's settings replaced. */
+function withSettings(config: StackConfig, component: Component, settings: unknown): StackConfig {
+  const replaceAt = (
+    node: Readonly<Record<string, unknown>>,
+    path: readonly string[],
+  ): Record<string, unknown> => {
+    const [key, ...rest] = path;
+    if (key === undefined) return settings as Record<string, unknown>;
+    return { ...node, [key]: replaceAt((node[key] ?? {}) as Record<string, unknown>, rest) };
+  };
+  return { ...config, document: replaceAt(config.document, component.configPath) };
+}
+
+/** A component's issue, its path made whole (under the component's config path). */
+export function configIssueOf(component: Component, issue: SettingsIssue): ConfigIssue {
+  return { ...issue, path: [...component.configPath, ...issue.path] };
+}
+
+/**
+ * Every component reads the files its settings name (see Component.loadFiles): the config
+ * render sees, and the problems found, each at its key.
+ */
+export function loadComponentFiles(
+  config: StackConfig,
+  components: readonly Component[],
+  files: ConfigFiles,
+): { readonly config: StackConfig; readonly issues: readonly ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  let loaded = config;
+  for (const component of components) {
+    const before = settingsOf(component, loaded);
+    const settings = component.loadFiles(before, files, (issue) =>
+      issues.push(configIssueOf(component, issue)),
+    );
+    if (settings !== before) loaded = withSettings(loaded, component, settings);
+  }
+  return { config: loaded, issues };
 }

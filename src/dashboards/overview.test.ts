@@ -6,11 +6,11 @@ import {
   dashboardsOf,
 } from "../../test/helpers/dashboardConfigs.js";
 import { inventoryOf, parseDashboard } from "./inventory.js";
-import { OVERVIEW_UID } from "./overview.js";
+import { OVERVIEW_DASHBOARD_UID } from "../components/shared/grafanaDatasources.js";
 
 const overviewOf = (configText: string) => {
   const dashboards = dashboardsOf(configText);
-  const overview = dashboards.find((d) => d.uid === OVERVIEW_UID);
+  const overview = dashboards.find((d) => d.uid === OVERVIEW_DASHBOARD_UID);
   assert.ok(overview, "the overview is rendered");
   return { dashboards, overview };
 };

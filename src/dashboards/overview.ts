@@ -13,8 +13,7 @@ import {
   timeseriesPanel,
 } from "./panels.js";
 import { badWhenAny, bands, okWhenOne, type StepColor } from "./thresholds.js";
-
-export const OVERVIEW_UID = "stackmon-overview";
+import { OVERVIEW_DASHBOARD_UID } from "../components/shared/grafanaDatasources.js";
 
 /** The always-firing alert that proves the pipeline works: shown as a tile, not as a problem. */
 const WATCHDOG = "Watchdog";
@@ -175,7 +174,7 @@ export function overviewDashboard(dashboards: readonly DashboardSpec[], stack: S
         : [];
 
   return buildDashboard({
-    uid: OVERVIEW_UID,
+    uid: OVERVIEW_DASHBOARD_UID,
     title: "Overview",
     description:
       "The whole stack at a glance: each component's health, every target, and the alerts firing now.",

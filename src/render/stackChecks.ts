@@ -2,7 +2,8 @@
 import type { Component, RenderTarget } from "../components/component.js";
 import { formatListen } from "../config/schemaParts.js";
 import type { ConfigIssue } from "../config/configError.js";
-import type { StackConfig } from "../config/stackConfig.js";
+import { configIssueOf, type StackConfig } from "../config/stackConfig.js";
+import { OVERVIEW_DASHBOARD_UID } from "../components/shared/grafanaDatasources.js";
 import { parseDuration } from "../lib/duration.js";
 import { enabledComponents } from "./enabledComponents.js";
 
@@ -58,5 +59,11 @@ export function checkStack(config: StackConfig, components: readonly Component[]
       message: "grafana evaluates the alerts, but Grafana is not enabled in this stack",
     });
   }
+  // Each component's own checks against the rest of the stack.
+  const facts = {
+    dashboardUids: [OVERVIEW_DASHBOARD_UID, ...enabled.flatMap((e) => e.component.dashboardUids)].sort(),
+  };
+  for (const { component, settings } of enabled)
+    issues.push(...component.check(settings, facts).map((issue) => configIssueOf(component, issue)));
   return issues;
 }

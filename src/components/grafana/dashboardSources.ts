@@ -1,9 +1,10 @@
 // Dashboards people add to the stackmon folder, or put in place of one of the stack's: read and
-// checked while stackmon.yml is loaded (like the file itself), so that a missing or broken file is
-// an error at its key's position and rendering stays pure. Parsing is apart from the reading.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// checked while stackmon.yml is loaded (like the file itself, through the config's file-reading
+// port), so that a missing or broken file is an error at its key's position and neither the
+// schema nor render reads the disk. Parsing is apart from the reading.
 import { join } from "node:path";
 import { z } from "zod";
+import type { ConfigFiles } from "../../config/configFiles.js";
 
 /** Grafana's rule for uids: what links and the file provider key a dashboard on. */
 export const DASHBOARD_UID = /^[A-Za-z0-9_-]{1,40}$/;
@@ -53,33 +54,21 @@ export function parseDashboardJson(text: string, file: string, uid?: string): Pa
   return { ok: true, dashboard: { uid: found, title: json["title"], json, file } };
 }
 
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? String(error);
-}
-
-export function readDashboardFile(file: string, uid?: string): ParsedDashboard {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const code = errorCode(error);
-    return { ok: false, problem: `cannot read ${file} (${code === "ENOENT" ? "no such file" : code})` };
-  }
-  return parseDashboardJson(text, file, uid);
+function readDashboardFile(files: ConfigFiles, file: string, uid?: string): ParsedDashboard {
+  const read = files.read(file);
+  if ("problem" in read) return { ok: false, problem: `cannot read ${file} (${read.problem})` };
+  return parseDashboardJson(read.text, file, uid);
 }
 
 /** A file, or every *.json directly in a folder (sorted, so the order never depends on the disk). */
-export function dashboardFilesAt(
+function dashboardFilesAt(
+  files: ConfigFiles,
   path: string,
 ): { readonly files: readonly string[] } | { readonly problem: string } {
-  try {
-    if (!statSync(path).isDirectory()) return { files: [path] };
-    const names = readdirSync(path).filter((name) => name.endsWith(".json"));
-    return { files: names.sort().map((name) => join(path, name)) };
-  } catch (error) {
-    const code = errorCode(error);
-    return { problem: `cannot read ${path} (${code === "ENOENT" ? "no such file or folder" : code})` };
-  }
+  const listing = files.list(path);
+  if ("problem" in listing) return { problem: `cannot read ${path} (${listing.problem})` };
+  if (listing.kind === "file") return { files: [path] };
+  return { files: listing.entries.filter((name) => name.endsWith(".json")).map((name) => join(path, name)) };
 }
 
 const absolutePath = z.string().startsWith("/", "must be an absolute path");
@@ -108,29 +97,38 @@ export interface DashboardOverride {
   readonly dashboard?: DashboardFromFile;
 }
 
+/** An extra dashboard, with which entry of extra_dashboards named it. */
+export interface ExtraDashboard extends DashboardFromFile {
+  readonly index: number;
+}
+
 export interface LoadedDashboards {
-  readonly extra: readonly DashboardFromFile[];
+  readonly extra: readonly ExtraDashboard[];
   /** By uid, sorted. */
   readonly overrides: Readonly<Record<string, DashboardOverride>>;
 }
+
+/** Before the files are read (and for a Grafana that is off). */
+export const NO_DASHBOARD_FILES: LoadedDashboards = { extra: [], overrides: {} };
 
 type IssueSink = (path: readonly (string | number)[], message: string) => void;
 
 /** Reads every file `extra_dashboards` and `dashboards` name; each problem goes to `issue`. */
 export function loadDashboards(
+  files: ConfigFiles,
   settings: {
     readonly extra_dashboards: readonly string[];
     readonly dashboards: Readonly<Record<string, { readonly enabled: boolean; readonly file?: string }>>;
   },
   issue: IssueSink,
 ): LoadedDashboards {
-  const extra: DashboardFromFile[] = [];
+  const extra: ExtraDashboard[] = [];
   const seen = new Map<string, string>();
   settings.extra_dashboards.forEach((path, i) => {
-    const found = dashboardFilesAt(path);
+    const found = dashboardFilesAt(files, path);
     if ("problem" in found) return issue(["extra_dashboards", i], found.problem);
     for (const file of found.files) {
-      const parsed = readDashboardFile(file);
+      const parsed = readDashboardFile(files, file);
       if (!parsed.ok) {
         issue(["extra_dashboards", i], parsed.problem);
         continue;
@@ -141,7 +139,7 @@ export function loadDashboards(
         continue;
       }
       seen.set(parsed.dashboard.uid, file);
-      extra.push(parsed.dashboard);
+      extra.push({ ...parsed.dashboard, index: i });
     }
   });
   const overrides: Record<string, DashboardOverride> = {};
@@ -152,7 +150,7 @@ export function loadDashboards(
       overrides[uid] = { enabled: override.enabled };
       continue;
     }
-    const parsed = readDashboardFile(override.file, uid);
+    const parsed = readDashboardFile(files, override.file, uid);
     if (!parsed.ok) issue(["dashboards", uid, "file"], parsed.problem);
     else overrides[uid] = { enabled: true, dashboard: parsed.dashboard };
   }

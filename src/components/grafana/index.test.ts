@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
 import { z } from "zod";
-import { ConfigError, UserError } from "../../config/configError.js";
+import { ConfigError } from "../../config/configError.js";
 import type { DesiredState, FileSpec, SecretRef } from "../../render/desiredState.js";
 import { maskedText, resolvedText } from "../../render/fileContent.js";
 import { render } from "../../render/render.js";
-import { HOST_TARGET, parseStackConfig, renderStack } from "../../stack.js";
+import { configSchema, HOST_TARGET, parseStackConfig, renderStack } from "../../stack.js";
+import { memoryConfigFiles } from "../../config/configFiles.js";
 import { defineComponent, type Component, type DashboardSpec } from "../component.js";
 import { components } from "../registry.js";
 import { ALERTMANAGER_DATASOURCE_UID, PROMETHEUS_DATASOURCE_UID } from "../shared/grafanaDatasources.js";
@@ -452,32 +453,46 @@ describe("grafana component: dashboards", () => {
     writeFileSync(single, JSON.stringify({ uid: "extra-a", title: "A" }));
     const replacement = join(dir, "replacement.json");
     writeFileSync(replacement, JSON.stringify({ title: "Mine instead" }));
-    const state = renderWith(`grafana:
+    const state = renderStack(
+      parseStackConfig(
+        `grafana:
   extra_dashboards: [${JSON.stringify(single)}, ${JSON.stringify(folder)}]
   dashboards:
-    aa-first: {file: ${JSON.stringify(replacement)}}
-    zz-last: {enabled: false}
-`);
-    assert.deepEqual(
-      dashboardFiles(state).map((f) => f.path.split("/").pop()),
-      ["aa-first.json", "extra-a.json", "extra-b.json"],
+    stackmon-node: {file: ${JSON.stringify(replacement)}}
+    stackmon-prometheus: {enabled: false}
+`,
+        "stackmon.yml",
+        {},
+      ),
+      HOST_TARGET,
     );
-    assert.deepEqual(JSON.parse(text(state, "/etc/grafana/dashboards/stackmon/aa-first.json")), {
+    const written = state.files
+      .filter((f) => f.path.startsWith("/etc/grafana/dashboards/stackmon/"))
+      .map((f) => f.path.split("/").pop());
+    assert.ok(written.includes("extra-a.json") && written.includes("extra-b.json"));
+    assert.ok(!written.includes("stackmon-prometheus.json"), "left out");
+    assert.deepEqual(JSON.parse(text(state, "/etc/grafana/dashboards/stackmon/stackmon-node.json")), {
       title: "Mine instead",
-      uid: "aa-first",
+      uid: "stackmon-node",
     });
     rmSync(folder, { recursive: true });
   });
 
-  it("names the override when the stack has no dashboard with that uid", () => {
-    assert.throws(
-      () => renderWith("grafana:\n  dashboards:\n    no-such: {enabled: false}\n"),
-      (error: unknown) =>
-        error instanceof UserError &&
-        /^grafana\.dashboards\.no-such: the stack has no dashboard with uid "no-such" \(it has: aa-first, .*zz-last\)/.test(
-          error.message,
-        ),
+  it("reads the files through the config's file port: the schema and render read no disk", () => {
+    const files = memoryConfigFiles({
+      "/dashboards/team.json": JSON.stringify({ uid: "team", title: "Team" }),
+      "/dashboards/ops.json": JSON.stringify({ uid: "ops", title: "Ops" }),
+    });
+    assert.ok(configSchema.safeParse({ grafana: { extra_dashboards: ["/nowhere"] } }).success);
+    const config = parseStackConfig(
+      "grafana:\n  extra_dashboards: [/dashboards]\n",
+      "stackmon.yml",
+      {},
+      files,
     );
+    const written = renderStack(config, HOST_TARGET).files.map((f) => f.path);
+    assert.ok(written.includes("/etc/grafana/dashboards/stackmon/team.json"));
+    assert.ok(written.includes("/etc/grafana/dashboards/stackmon/ops.json"));
   });
 });
 
@@ -548,6 +563,29 @@ describe("grafana component: bad dashboard files", () => {
     assert.match(
       problems(`grafana:\n  dashboards:\n    stackmon-node: {file: ${other}}\n`),
       /grafana\.dashboards\.stackmon-node\.file: .*other\.json: its uid is "something-else", not "stackmon-node"$/,
+    );
+  });
+
+  it("an override naming no dashboard of the stack, at its uid, listing the stack's", () => {
+    assert.match(
+      problems("grafana:\n  dashboards:\n    no-such: {enabled: false}\n"),
+      /^stackmon\.yml:3:5: grafana\.dashboards\.no-such: the stack has no dashboard with uid "no-such" \(it has: stackmon-alertmanager, .*stackmon-overview, .*\) \(grafana\.extra_dashboards adds a dashboard of your own\)$/,
+    );
+  });
+
+  it("an override of a dashboard whose component is off names nothing", () => {
+    assert.match(
+      problems("grafana:\n  dashboards:\n    stackmon-mysql: {enabled: false}\n"),
+      /^stackmon\.yml:3:5: grafana\.dashboards\.stackmon-mysql: the stack has no dashboard with uid "stackmon-mysql"/,
+    );
+  });
+
+  it("an extra dashboard with the uid of one of the stack's, at its entry", () => {
+    const copy = join(dir, "copy.json");
+    writeFileSync(copy, JSON.stringify({ uid: "stackmon-node", title: "My node" }));
+    assert.equal(
+      problems(`grafana:\n  extra_dashboards:\n    - ${copy}\n`),
+      `stackmon.yml:3:7: grafana.extra_dashboards[0]: ${copy} has the uid of the stack's dashboard "stackmon-node" (to replace that dashboard, use grafana.dashboards.stackmon-node.file)`,
     );
   });
 

@@ -2,7 +2,6 @@
 // datasources and the stack's dashboards provisioned from files. The package's unit is kept and
 // extended by a drop-in; provisioning changes are reloaded through Grafana's API.
 import { z } from "zod";
-import { UserError } from "../../config/configError.js";
 import {
   endpointSettings,
   formatListen,
@@ -17,7 +16,7 @@ import type {
   ProvisioningStep,
   SecretRef,
 } from "../../render/desiredState.js";
-import { defineComponent, type DashboardSpec, type StackContext } from "../component.js";
+import { defineComponent, type DashboardSpec, type SettingsIssue, type StackContext } from "../component.js";
 import { listenClaim, listenOf, localScrapeJob, scrapeJobFor } from "../shared/endpoint.js";
 import {
   ALERTMANAGER_DATASOURCE_UID,
@@ -31,6 +30,7 @@ import {
   dashboardOverridesSchema,
   extraDashboardsSchema,
   loadDashboards,
+  NO_DASHBOARD_FILES,
   type LoadedDashboards,
 } from "./dashboardSources.js";
 import { renderGrafanaIni } from "./grafanaIni.js";
@@ -95,12 +95,8 @@ const settingsSchema = z
         message: "set one of admin_password_file and admin_password_env (or neither for a generated one)",
       });
   })
-  .transform((s, ctx) => {
-    const loaded: LoadedDashboards = s.enabled
-      ? loadDashboards(s, (path, message) => ctx.addIssue({ code: "custom", path: [...path], message }))
-      : { extra: [], overrides: {} };
-    return { ...s, loaded };
-  })
+  // The dashboard files are read while the config loads (loadFiles), not by the schema.
+  .transform((s) => ({ ...s, loaded: NO_DASHBOARD_FILES }))
   .prefault({});
 type GrafanaSettings = z.infer<typeof settingsSchema>;
 
@@ -111,6 +107,11 @@ export const grafana = defineComponent({
   placement: { role: "server", elsewhere: "never" },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  loadFiles: (settings, files, issue) =>
+    settings.enabled
+      ? { ...settings, loaded: loadDashboards(files, settings, (path, message) => issue({ path, message })) }
+      : settings,
+  check: (settings, stack) => dashboardFileIssues(settings.loaded, stack.dashboardUids),
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("grafana", "grafana", settings, CONFIG_PATH, global.hostname ?? "localhost")],
     endpoints: [{ role: "grafana", url: localUrl(settings) }],
@@ -393,29 +394,37 @@ function provisionedDatasources(stack: StackContext): DatasourcePlan[] {
 }
 
 /**
- * The stack's dashboards with the overrides applied, plus the extra ones. An override or an
- * extra dashboard that does not fit the stack's dashboards is an error naming its key.
+ * An override must name one of the stack's dashboards, and an extra dashboard must not take the
+ * uid of one: each is an error at its key.
  */
+function dashboardFileIssues(loaded: LoadedDashboards, stackUids: readonly string[]): SettingsIssue[] {
+  const issues: SettingsIssue[] = [];
+  for (const uid of Object.keys(loaded.overrides)) {
+    if (!stackUids.includes(uid))
+      issues.push({
+        path: ["dashboards", uid],
+        atKey: true,
+        message: `the stack has no dashboard with uid "${uid}" (it has: ${stackUids.join(", ")})`,
+        hint: "grafana.extra_dashboards adds a dashboard of your own",
+      });
+  }
+  for (const dashboard of loaded.extra) {
+    if (stackUids.includes(dashboard.uid))
+      issues.push({
+        path: ["extra_dashboards", dashboard.index],
+        message: `${dashboard.file} has the uid of the stack's dashboard "${dashboard.uid}"`,
+        hint: `to replace that dashboard, use grafana.dashboards.${dashboard.uid}.file`,
+      });
+  }
+  return issues;
+}
+
+/** The stack's dashboards with the overrides applied (validated: see dashboardFileIssues), plus the extra ones. */
 function dashboardsOf(
   settings: GrafanaSettings,
   stack: StackContext,
 ): { uid: string; json: DashboardSpec["json"] }[] {
   const { extra, overrides } = settings.loaded;
-  const stackUids = new Set(stack.dashboards.map((d) => d.uid));
-  for (const uid of Object.keys(overrides)) {
-    if (!stackUids.has(uid))
-      throw new UserError(
-        `grafana.dashboards.${uid}: the stack has no dashboard with uid "${uid}" (it has: ${[...stackUids].join(", ") || "none"})`,
-        { hint: "grafana.extra_dashboards adds a dashboard of your own" },
-      );
-  }
-  for (const dashboard of extra) {
-    if (stackUids.has(dashboard.uid))
-      throw new UserError(
-        `grafana.extra_dashboards: ${dashboard.file} has the uid of the stack's dashboard "${dashboard.uid}"`,
-        { hint: `to replace that dashboard, use grafana.dashboards.${dashboard.uid}.file` },
-      );
-  }
   const storage = stack.endpoints.some((e) => e.role === "storage");
   const own = stack.dashboards.flatMap((d) => {
     const override = overrides[d.uid];

@@ -4,6 +4,8 @@ export const PROMETHEUS_DATASOURCE_UID = "stackmon-prometheus";
 export const ALERTMANAGER_DATASOURCE_UID = "stackmon-alertmanager";
 /** Long-term storage (VictoriaMetrics), PromQL like Prometheus: the default when the stack has one. */
 export const STORAGE_DATASOURCE_UID = "stackmon-storage";
+/** The stack's overview dashboard, beside the components' own. */
+export const OVERVIEW_DASHBOARD_UID = "stackmon-overview";
 /** The folder the dashboards and alert rules live in (also its uid). */
 export const GRAFANA_FOLDER = "stackmon";
 

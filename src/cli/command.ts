@@ -7,7 +7,17 @@ export interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
-export const EXIT = { ok: 0, userError: 1, changesPending: 2, checkFailed: 2, internal: 3 } as const;
+export const EXIT = {
+  ok: 0,
+  userError: 1,
+  /** plan: apply would change something. */
+  changesPending: 2,
+  /** verify: a check of the running stack failed. */
+  checkFailed: 2,
+  /** test-alert: the alert did not reach Mattermost. */
+  notDelivered: 2,
+  internal: 3,
+} as const;
 
 /** Flags every config-reading command takes. */
 export const CONFIG_FLAG_HELP = "  -c, --config FILE   the configuration (default ./stackmon.yml)";

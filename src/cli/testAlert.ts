@@ -75,6 +75,6 @@ ${CONFIG_FLAG_HELP}
       ...(alertmanagerLog ? { alertmanagerLog } : {}),
     });
     console.log(result.delivered ? `delivered: ${result.detail}` : `not delivered: ${result.detail}`);
-    return result.delivered ? EXIT.ok : EXIT.changesPending;
+    return result.delivered ? EXIT.ok : EXIT.notDelivered;
   },
 };

@@ -28,7 +28,8 @@ export const verifyCommand: Command = {
   help: `Usage: stackmon verify [-c FILE] [--json] [--wait DURATION] [--dir DIR] [--host NAME]... [--parallel N]
 
 Asks the running stack, not the files: every unit active and answering, Prometheus ready, every
-target up, every rule group loaded and healthy, Alertmanager connected, notifications delivered
+target up, every rule group loaded and healthy, Alertmanager connected, the always-firing
+Watchdog alert arrived in Alertmanager (the whole alert path works), notifications delivered
 (Alertmanager's failed-notification counters and, from its log, which receiver failed lately and
 what Mattermost answered), samples arriving where Prometheus writes them (the long-term storage,
 any remote_write: answered, recent, none refused), and every endpoint protected as configured (a

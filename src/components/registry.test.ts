@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { enabledComponents } from "../render/enabledComponents.js";
 import { stackContext, withDashboards } from "../render/render.js";
-import { parseStackConfig } from "../stack.js";
+import { parseStackConfig, renderStack } from "../stack.js";
 import { EVERY_COMPONENT_CONFIG, SYSTEMD_HOST } from "../../test/helpers/dashboardConfigs.js";
 import { components } from "./registry.js";
 
@@ -44,6 +44,27 @@ describe("render", () => {
     assert.deepEqual(
       refusing.map((file) => relative(process.cwd(), file)),
       [],
+    );
+  });
+});
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The units every component renders on a systemd host, with every component on. */
+function everyUnit(): string[] {
+  const config = parseStackConfig(EVERY_COMPONENT_CONFIG, "stackmon.yml", {});
+  return renderStack(config, SYSTEMD_HOST).services.map((s) => s.unit);
+}
+
+describe("lists kept outside the registry name every component", () => {
+  it("docs/install.md's hardening table lists every unit stackmon manages", () => {
+    const docs = readFileSync(join(REPO, "docs/install.md"), "utf8");
+    const table = docs.slice(docs.indexOf("## Hardening"), docs.indexOf("Hardening must never change"));
+    const listed = new Set([...table.matchAll(/^\| ([\w.-]+\.service) +\|/gm)].map((m) => m[1]));
+    assert.deepEqual(
+      everyUnit().filter((unit) => !listed.has(unit)),
+      [],
+      "units missing from the table",
     );
   });
 });

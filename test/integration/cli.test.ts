@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { runCli, tempDir } from "../helpers/stackmon.js";
+import { REPO_ROOT, runCli, tempDir } from "../helpers/stackmon.js";
 
 const dirs: string[] = [];
 function workspace(): string {
@@ -70,6 +70,15 @@ describe("stackmon CLI", () => {
     assert.equal(result.status, 1);
     assert.match(result.stderr, /^stackmon\.yml: its aliases expand to more than 100 times/);
     assert.doesNotMatch(result.stderr, /ReferenceError|\n\s+at /);
+  });
+
+  it("verify --help and docs/install.md name the Watchdog check", () => {
+    const help = runCli(["verify", "--help"]);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /Watchdog alert arrived in Alertmanager/);
+    const docs = readFileSync(join(REPO_ROOT, "docs/install.md"), "utf8");
+    const section = docs.slice(docs.indexOf("## What verify checks"), docs.indexOf("## Hardening"));
+    assert.match(section, /`Watchdog` alert evaluated by Prometheus and present in Alertmanager/);
   });
 
   it("render lays out every file as on the host, secrets masked, and is byte-identical on re-render", () => {

@@ -24,6 +24,15 @@ export const FLEET_CA_FILE = "/etc/prometheus/stackmon-ca.crt";
 const SCRAPE_SECRETS_DIR = "/etc/prometheus/secrets/hosts";
 const TLS_DIR = "/etc/stackmon/tls";
 
+const secretFile = (path: string, configKey: string): SecretRef => ({ kind: "file", path, configKey });
+/** Certificates, keys and CAs: PEM documents of several lines, taken as they are. */
+const pemFile = (path: string, configKey: string): SecretRef => ({
+  kind: "file",
+  path,
+  configKey,
+  pem: true,
+});
+
 export function findHost(fleet: Fleet, name: string): FleetHost {
   const host = fleet.hosts.find((h) => h.name === name);
   if (!host) throw new Error(`no host ${name} in the fleet`);
@@ -49,7 +58,6 @@ function fleetExtension(
   components: readonly Component[],
 ): RenderExtension {
   const paths = controllerPaths(fleet.stateDir);
-  const secret = (path: string, configKey: string): SecretRef => ({ kind: "file", path, configKey });
   return {
     hosts: fleet.hosts.map((h) => ({ name: h.name, labels: h.labels })),
     scrapeJobs: (own) => {
@@ -58,7 +66,7 @@ function fleetExtension(
       const local = own.filter((job) => !exposedJobs.has(job.jobName));
       if (!hasRole(host, "server")) return local;
       const remote = fleet.hosts.flatMap((other) =>
-        exposedJobsOf(other, target, components).map((job) => remoteJob(job, other, paths, secret)),
+        exposedJobsOf(other, target, components).map((job) => remoteJob(job, other, paths)),
       );
       return [...local, ...remote];
     },
@@ -85,8 +93,8 @@ function fleetExtension(
       return [...local, ...mine.map(atAddress(host)), ...others];
     },
     finish: (state) => {
-      const certificates = certificateFiles(host, state.services, paths, secret);
-      if (pairedServer(fleet, host)) certificates.files.push(fleetCaFile(paths, secret));
+      const certificates = certificateFiles(host, state.services, paths);
+      if (pairedServer(fleet, host)) certificates.files.push(fleetCaFile(paths));
       const generated = new Set([paths.scrapePassword(host.name)]);
       return {
         ...state,
@@ -106,13 +114,10 @@ function pairedServer(fleet: Fleet, host: FleetHost): boolean {
   return hasRole(host, "server") && fleet.hosts.filter((h) => hasRole(h, "server")).length > 1;
 }
 
-function fleetCaFile(
-  paths: ReturnType<typeof controllerPaths>,
-  secret: (path: string, configKey: string) => SecretRef,
-): FileSpec {
+function fleetCaFile(paths: ReturnType<typeof controllerPaths>): FileSpec {
   return {
     path: FLEET_CA_ON_HOST,
-    content: { template: [{ secret: secret(paths.caCert, "the fleet's CA"), as: "raw" }] },
+    content: { template: [{ secret: pemFile(paths.caCert, "the fleet's CA"), as: "raw" }] },
     mode: 0o644,
     owner: "root",
     group: "root",
@@ -159,12 +164,7 @@ function retargetUrl(url: string, address: string): string {
  * A host's job as a server scrapes it: one scrape config per host and job (each host has its own
  * password), the job label kept as the component names it, the host's labels on every series.
  */
-function remoteJob(
-  job: ScrapeJob,
-  host: FleetHost,
-  paths: ReturnType<typeof controllerPaths>,
-  secret: (path: string, configKey: string) => SecretRef,
-): ScrapeJob {
+function remoteJob(job: ScrapeJob, host: FleetHost, paths: ReturnType<typeof controllerPaths>): ScrapeJob {
   const { tlsConfig: _local, ...rest } = job;
   const atAddress = (target: string) => retarget(target, host.address);
   return {
@@ -190,7 +190,8 @@ function remoteJob(
           basicAuth: {
             username: job.basicAuth.username,
             passwordFile: `${SCRAPE_SECRETS_DIR}/${host.name}.password`,
-            password: job.basicAuth.password ?? secret(paths.scrapePassword(host.name), `hosts.${host.name}`),
+            password:
+              job.basicAuth.password ?? secretFile(paths.scrapePassword(host.name), `hosts.${host.name}`),
           },
         }
       : {}),
@@ -199,10 +200,10 @@ function remoteJob(
           trust: host.tls
             ? {
                 caFile: `/etc/prometheus/ca-${host.name}.crt`,
-                ca: secret(host.tls.ca_file, `hosts.${host.name}.tls.ca_file`),
+                ca: pemFile(host.tls.ca_file, `hosts.${host.name}.tls.ca_file`),
                 serverName: host.name,
               }
-            : { caFile: FLEET_CA_FILE, ca: secret(paths.caCert, "the fleet's CA"), serverName: host.name },
+            : { caFile: FLEET_CA_FILE, ca: pemFile(paths.caCert, "the fleet's CA"), serverName: host.name },
         }
       : {}),
   };
@@ -223,15 +224,14 @@ function certificateFiles(
   host: FleetHost,
   services: readonly ServiceSpec[],
   paths: ReturnType<typeof controllerPaths>,
-  secret: (path: string, configKey: string) => SecretRef,
 ): { files: FileSpec[]; directories: DirectorySpec[] } {
   // The host's own certificate when the inventory gives one, else the one stackmon's CA issued.
   const certificate = host.tls
-    ? secret(host.tls.cert_file, `hosts.${host.name}.tls.cert_file`)
-    : secret(paths.hostCert(host.name), `hosts.${host.name}`);
+    ? pemFile(host.tls.cert_file, `hosts.${host.name}.tls.cert_file`)
+    : pemFile(paths.hostCert(host.name), `hosts.${host.name}`);
   const key = host.tls
-    ? secret(host.tls.key_file, `hosts.${host.name}.tls.key_file`)
-    : secret(paths.hostKey(host.name), `hosts.${host.name}`);
+    ? pemFile(host.tls.key_file, `hosts.${host.name}.tls.key_file`)
+    : pemFile(paths.hostKey(host.name), `hosts.${host.name}`);
   const files = host.generatedTls.flatMap((id): FileSpec[] => {
     const service = services.find((s) => s.id === id);
     if (!service) return [];

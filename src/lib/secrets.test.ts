@@ -12,6 +12,15 @@ describe("reading a secret", () => {
     return { kind: "file" as const, path: join(dir, name), configKey: "exporters.mysql.password_file" };
   };
 
+  it("takes a certificate or key as it is, lines and all, and refuses what is not PEM", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAK\n-----END CERTIFICATE-----\n";
+    assert.equal(readSecret({ ...file("cert", pem), pem: true }), pem);
+    assert.throws(
+      () => readSecret({ ...file("not-pem", "hello\nworld\n"), pem: true }),
+      /is not a PEM certificate or key/,
+    );
+  });
+
   it("takes one final newline off, LF or CRLF", () => {
     assert.equal(readSecret(file("lf", "s3cret\n")), "s3cret");
     assert.equal(readSecret(file("crlf", "s3cret\r\n")), "s3cret");

@@ -24,6 +24,7 @@ export function readSecret(
       hint: "create it with mode 0600 or 0640, holding only the secret",
     });
   }
+  if (secret.pem) return pemDocument(text, `${secret.configKey}: ${secret.path}`);
   const value = text.replace(/\r?\n$/, "");
   if (value === "") throw new UserError(`${secret.configKey}: secret file ${secret.path} is empty`);
   return withoutControlCharacters(value, `${secret.configKey}: secret file ${secret.path}`);
@@ -40,4 +41,14 @@ function withoutControlCharacters(value: string, where: string): string {
   throw new UserError(`${where} holds a control character (${code}) at character ${match.index + 1}`, {
     hint: "a secret is one line; only a final newline is taken off",
   });
+}
+
+/** A certificate or key file as it is, once it looks like PEM (and nothing else). */
+function pemDocument(text: string, where: string): string {
+  if (!/^-----BEGIN [A-Z0-9 ]+-----\r?\n[\s\S]*-----END [A-Z0-9 ]+-----\s*$/.test(text)) {
+    throw new UserError(`${where} is not a PEM certificate or key`, {
+      hint: "give the file that starts with -----BEGIN",
+    });
+  }
+  return text;
 }

@@ -4,7 +4,13 @@
 
 /** A reference to a secret. Secrets never appear inline in config or rendered files. */
 export type SecretRef =
-  | { readonly kind: "file"; readonly path: string; readonly configKey: string }
+  | {
+      readonly kind: "file";
+      readonly path: string;
+      readonly configKey: string;
+      /** A PEM document (a certificate, a key): several lines, taken as it is. */
+      readonly pem?: boolean;
+    }
   | { readonly kind: "env"; readonly name: string; readonly configKey: string };
 
 /**

@@ -96,7 +96,7 @@ export class SshConnection {
   }
 
   /** Starts the shared connection; ssh forks into the background once authenticated. */
-  private async startMaster(): Promise<void> {
+  private async startMaster(attempt = 1): Promise<void> {
     const log = join(this.dir, "connect.log");
     // Its stderr goes to a file, not a pipe: the background master keeps its descriptors open.
     const err = openSync(log, "w", 0o600);
@@ -111,6 +111,12 @@ export class SshConnection {
     rmSync(log, { force: true });
     this.forwards = new Map();
     if (status === 0) return;
+    // A server that hangs up before login (sshd still starting, its MaxStartups throttle, a
+    // flaky network) is asked again, twice; a refused key or host key is final at once.
+    if (attempt < 3 && /Connection (closed|reset) by|kex_exchange_identification/.test(stderr)) {
+      await new Promise((resolve) => setTimeout(resolve, attempt * 1000));
+      return this.startMaster(attempt + 1);
+    }
     throw (
       sshFailure(this.target.name, stderr) ??
       new UserError(

@@ -14,7 +14,7 @@ import type {
 import type { GlobalSettings } from "../config/globalSchema.js";
 import type { ConfigPath } from "../config/configError.js";
 import type { ConfigFiles } from "../config/configFiles.js";
-import type { AlertDefinition, ResolvedAlert } from "../alerting/alertRule.js";
+import type { AlertDefinition, ResolvedAlert, Severity, ThresholdUnit } from "../alerting/alertRule.js";
 import type { AlertingSettings } from "../alerting/alertingSettings.js";
 import type { LabelledHost } from "../alerting/selector.js";
 import type { Role } from "../fleet/inventory.js";
@@ -108,6 +108,16 @@ export interface RolePlacement {
 /** Builds a component's dashboards from its settings and the stack. */
 export type DashboardBuilder<S> = (settings: S, stack: StackContext) => readonly DashboardSpec[];
 
+/** An alert's threshold as a dashboard uses it: which alert, in which unit, and the default. */
+export interface AlertThresholdRef {
+  readonly alert: string;
+  readonly severity?: Severity;
+  /** The unit the panel shows the threshold in. */
+  readonly unit: ThresholdUnit;
+  /** The documented default, used while the catalog has no such enabled alert. */
+  readonly fallback: number;
+}
+
 /**
  * A component's dashboards: their uids, known without building them (validate checks the
  * overrides that name one), and their module, loaded only by what renders (render.ts): a config
@@ -116,6 +126,8 @@ export type DashboardBuilder<S> = (settings: S, stack: StackContext) => readonly
 export interface ComponentDashboards<S> {
   readonly uids: readonly string[];
   readonly load: () => Promise<DashboardBuilder<S>>;
+  /** The alert thresholds its panels draw, by what each shows: checked against the catalog. */
+  readonly thresholds: () => Promise<Readonly<Record<string, AlertThresholdRef>>>;
 }
 
 /** A problem with a component's settings; its path is under the component's own config path. */
@@ -172,6 +184,8 @@ export interface Component {
   /** Loads its dashboards' module; `dashboards` works once this has resolved. */
   loadDashboards(): Promise<void>;
   dashboards(settings: unknown, stack: StackContext): readonly DashboardSpec[];
+  /** The catalog thresholds its dashboards draw (loading their module). */
+  dashboardThresholds(): Promise<Readonly<Record<string, AlertThresholdRef>>>;
   loadFiles(settings: unknown, files: ConfigFiles, issue: (problem: SettingsIssue) => void): unknown;
   check(settings: unknown, stack: StackFacts): readonly SettingsIssue[];
   contribute(settings: unknown, global: GlobalSettings, target: RenderTarget): Contribution;
@@ -202,6 +216,7 @@ export function defineComponent<S extends { readonly enabled: boolean }>(
       if (!builder) throw new Error(`${definition.id}'s dashboards are built before they are loaded`);
       return builder(settings as S, stack);
     },
+    dashboardThresholds: async () => (await definition.dashboards?.thresholds()) ?? {},
     loadFiles: (settings, files, issue) =>
       definition.loadFiles ? definition.loadFiles(settings as S, files, issue) : settings,
     check: (settings, stack) => definition.check?.(settings as S, stack) ?? [],

@@ -4,30 +4,26 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ResolvedAlert, ThresholdUnit } from "../alerting/alertRule.js";
 import { alertCatalog } from "../alerting/catalog.js";
-import { BLACKBOX_THRESHOLDS } from "../components/blackbox/dashboards.js";
-import type { DashboardSpec } from "../components/component.js";
-import { DUPLICATI_THRESHOLDS } from "../components/duplicati/dashboards.js";
-import { MYSQL_THRESHOLDS } from "../components/mysql/dashboards.js";
-import { NODE_THRESHOLDS } from "../components/node/dashboards.js";
-import { PM2_THRESHOLDS } from "../components/pm2/dashboards.js";
-import { PROMETHEUS_THRESHOLDS } from "../components/prometheus/dashboards.js";
+import type { AlertThresholdRef, DashboardSpec } from "../components/component.js";
 import { components } from "../components/registry.js";
 import { enabledComponents } from "../render/enabledComponents.js";
 import { stackContext, withDashboards } from "../render/render.js";
 import { parseStackConfig } from "../stack.js";
 import { EVERY_COMPONENT_CONFIG, SYSTEMD_HOST } from "../../test/helpers/dashboardConfigs.js";
 import { parseDashboard } from "./inventory.js";
-import type { AlertThresholdRef } from "./thresholds.js";
 
-/** Each component's references, under the uid of the dashboard that draws them. */
-const REFERENCES: readonly { component: string; uid: string; refs: Record<string, AlertThresholdRef> }[] = [
-  { component: "node", uid: "stackmon-node", refs: NODE_THRESHOLDS },
-  { component: "mysql", uid: "stackmon-mysql", refs: MYSQL_THRESHOLDS },
-  { component: "blackbox", uid: "stackmon-websites", refs: BLACKBOX_THRESHOLDS },
-  { component: "pm2", uid: "stackmon-pm2", refs: PM2_THRESHOLDS },
-  { component: "duplicati", uid: "stackmon-backups", refs: DUPLICATI_THRESHOLDS },
-  { component: "prometheus", uid: "stackmon-prometheus", refs: PROMETHEUS_THRESHOLDS },
-];
+/** Each component's references, with the uids of the dashboards that may draw them. */
+const REFERENCES: readonly {
+  component: string;
+  uids: readonly string[];
+  refs: Record<string, AlertThresholdRef>;
+}[] = await Promise.all(
+  components.map(async (c) => ({
+    component: c.id,
+    uids: c.dashboardUids,
+    refs: { ...(await c.dashboardThresholds()) },
+  })),
+);
 
 const CONVERTIBLE: Partial<Record<ThresholdUnit, readonly ThresholdUnit[]>> = {
   percent: ["ratio"],
@@ -106,11 +102,12 @@ describe("dashboard thresholds from the alert catalog", () => {
     });
   }
 
-  for (const { component, uid, refs } of REFERENCES) {
+  for (const { component, uids, refs } of REFERENCES) {
     for (const [what, ref] of Object.entries(refs)) {
       it(`${component}.${what}: a tuned ${ref.alert} moves the threshold its panels draw`, () => {
         // A value no default uses, so that it can only come from the catalog.
         const tuned = ref.fallback + 0.37;
+        const uid = uids[0];
         const before = stepsOf(dashboardsWith([]).find((d) => d.uid === uid));
         const after = stepsOf(dashboardsWith([fakeAlert(ref, tuned)]).find((d) => d.uid === uid));
         const moved = [...after].filter(

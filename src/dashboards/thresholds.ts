@@ -2,22 +2,15 @@
 // fires. Each dashboard names the alert it mirrors; until that alert exists (or when it is
 // disabled), the documented default stands in.
 import type { ThresholdsConfigBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
-import type { ResolvedAlert, Severity, ThresholdUnit } from "../alerting/alertRule.js";
+import type { ResolvedAlert, ThresholdUnit } from "../alerting/alertRule.js";
+import type { AlertThresholdRef } from "../components/component.js";
 import { thresholdOf } from "../alerting/catalog.js";
 import type * as DashboardModule from "@grafana/grafana-foundation-sdk/dashboard";
 import { sdkModule } from "./grafanaSdk.js";
 
 const dashboard = sdkModule<typeof DashboardModule>("dashboard");
 
-/** An alert's threshold as a dashboard uses it: which alert, in which unit, and the default. */
-export interface AlertThresholdRef {
-  readonly alert: string;
-  readonly severity?: Severity;
-  /** The unit the panel shows the threshold in. */
-  readonly unit: ThresholdUnit;
-  /** The documented default, used while the catalog has no such enabled alert. */
-  readonly fallback: number;
-}
+export type { AlertThresholdRef };
 
 /** Factors between units that measure the same thing, so a catalog in ratio serves a panel in percent. */
 const SAME_QUANTITY: Partial<Record<ThresholdUnit, Partial<Record<ThresholdUnit, number>>>> = {

@@ -128,6 +128,8 @@ export const alertmanager = defineComponent({
   dashboards: {
     uids: ["stackmon-alertmanager"],
     load: async () => (await import("./dashboards.js")).alertmanagerDashboards,
+    // Its panels draw no alert's threshold.
+    thresholds: () => Promise.resolve({}),
   },
   contribute: (settings, global) => {
     const listen = listenOf(settings);

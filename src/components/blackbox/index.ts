@@ -76,6 +76,7 @@ export const blackbox = defineComponent({
   dashboards: {
     uids: ["stackmon-websites"],
     load: async () => (await import("./dashboards.js")).blackboxDashboards,
+    thresholds: async () => (await import("./dashboards.js")).BLACKBOX_THRESHOLDS,
   },
   contribute: (settings, global) => ({
     scrapeJobs: [

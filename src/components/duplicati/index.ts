@@ -90,6 +90,7 @@ export const duplicati = defineComponent({
   dashboards: {
     uids: ["stackmon-backups"],
     load: async () => (await import("./dashboards.js")).duplicatiDashboards,
+    thresholds: async () => (await import("./dashboards.js")).DUPLICATI_THRESHOLDS,
   },
   contribute: (settings, global) => ({
     scrapeJobs: [

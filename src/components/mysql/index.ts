@@ -153,6 +153,7 @@ export const mysql = defineComponent({
   dashboards: {
     uids: ["stackmon-mysql"],
     load: async () => (await import("./dashboards.js")).mysqlDashboards,
+    thresholds: async () => (await import("./dashboards.js")).MYSQL_THRESHOLDS,
   },
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("mysql", "mysql", settings, CONFIG_PATH, global.hostname ?? "localhost")],

@@ -41,6 +41,7 @@ export const node = defineComponent({
   dashboards: {
     uids: ["stackmon-node"],
     load: async () => (await import("./dashboards.js")).nodeDashboards,
+    thresholds: async () => (await import("./dashboards.js")).NODE_THRESHOLDS,
   },
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("node", "node", settings, CONFIG_PATH, global.hostname ?? "localhost")],

@@ -83,6 +83,7 @@ export const pm2 = defineComponent({
   dashboards: {
     uids: ["stackmon-pm2"],
     load: async () => (await import("./dashboards.js")).pm2Dashboards,
+    thresholds: async () => (await import("./dashboards.js")).PM2_THRESHOLDS,
   },
   contribute: (settings, global) => ({
     scrapeJobs: [localScrapeJob("pm2", "pm2", settings, CONFIG_PATH, global.hostname ?? "localhost")],

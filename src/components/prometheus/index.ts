@@ -95,6 +95,7 @@ export const prometheus = defineComponent({
   dashboards: {
     uids: ["stackmon-prometheus"],
     load: async () => (await import("./dashboards.js")).prometheusDashboards,
+    thresholds: async () => (await import("./dashboards.js")).PROMETHEUS_THRESHOLDS,
   },
   contribute: (settings, global) => ({
     scrapeJobs: [

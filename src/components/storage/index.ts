@@ -131,6 +131,7 @@ export const storage = defineComponent({
   dashboards: {
     uids: ["stackmon-storage"],
     load: async () => (await import("./dashboards.js")).storageDashboards,
+    thresholds: async () => (await import("./dashboards.js")).STORAGE_THRESHOLDS,
   },
   contribute: (settings, global) => ({
     scrapeJobs: [

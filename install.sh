@@ -14,6 +14,7 @@ set -euo pipefail
 umask 022
 
 STACKMON_PREFIX=/opt/stackmon
+STACKMON_BIN=/usr/local/bin/stackmon
 CONFIG_TARGET=/etc/stackmon/stackmon.yml
 NODE_MAJOR_MIN=20
 # The npm package; a tarball URL or path (npm pack output) with --package.
@@ -231,14 +232,13 @@ install_stackmon() {
     extract_owned_by_root "$work/stackmon.tgz" "$staging" -z --strip-components=1
     [ -f "$staging/dist/cli/main.js" ] && grep -q '"name": *"stackmon"' "$staging/package.json" ||
       die "$package is not a built stackmon package (no dist/cli/main.js)"
+    # Dependencies are installed as root: exactly the versions and hashes the package pins.
+    [ -f "$staging/npm-shrinkwrap.json" ] ||
+      die "$package has no npm-shrinkwrap.json: its dependencies would be resolved afresh, as root; use a stackmon package that pins them"
     (
       cd "$staging"
       # Runtime dependencies only; the package is built already, its own scripts need not run.
-      if [ -f package-lock.json ] || [ -f npm-shrinkwrap.json ]; then
-        "$npm_bin" ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
-      else
-        "$npm_bin" install --omit=dev --ignore-scripts --no-audit --no-fund --no-package-lock --loglevel=error
-      fi
+      "$npm_bin" ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
     ) || die "npm could not install stackmon's dependencies"
     echo "$package_sum" >"$staging/.package-sha256"
     rm -rf "$STACKMON_PREFIX/app.old"
@@ -247,10 +247,10 @@ install_stackmon() {
     rm -rf "$STACKMON_PREFIX/app.old"
   fi
   printf '#!/bin/sh\n# Installed by install.sh.\nexec "%s" "%s" "$@"\n' "$node_bin" "$STACKMON_PREFIX/app/dist/cli/main.js" \
-    >/usr/local/bin/stackmon.new
-  chmod 0755 /usr/local/bin/stackmon.new
-  mv /usr/local/bin/stackmon.new /usr/local/bin/stackmon
-  say "stackmon $("$node_bin" -p "require('$STACKMON_PREFIX/app/package.json').version") at /usr/local/bin/stackmon"
+    >"$STACKMON_BIN.new"
+  chmod 0755 "$STACKMON_BIN.new"
+  mv "$STACKMON_BIN.new" "$STACKMON_BIN"
+  say "stackmon $("$node_bin" -p "require('$STACKMON_PREFIX/app/package.json').version") at $STACKMON_BIN"
 }
 
 # --- The configuration ------------------------------------------------------------------------
@@ -265,7 +265,7 @@ install_config() {
   elif [ ! -f "$CONFIG_TARGET" ]; then
     die "no configuration: give --config PATH|URL (\`stackmon init\` writes an example)"
   fi
-  /usr/local/bin/stackmon validate -c "$CONFIG_TARGET"
+  "$STACKMON_BIN" validate -c "$CONFIG_TARGET"
 }
 
 # --- Apply, then ask the running stack ---------------------------------------------------------
@@ -274,9 +274,9 @@ apply_and_verify() {
     say "installed; see what apply would do with: stackmon plan -c $CONFIG_TARGET"
     return
   fi
-  /usr/local/bin/stackmon apply -c "$CONFIG_TARGET" ${apply_args[@]+"${apply_args[@]}"}
+  "$STACKMON_BIN" apply -c "$CONFIG_TARGET" ${apply_args[@]+"${apply_args[@]}"}
   if [ "$skip_verify" -eq 0 ]; then
-    /usr/local/bin/stackmon verify -c "$CONFIG_TARGET" --wait "$verify_wait"
+    "$STACKMON_BIN" verify -c "$CONFIG_TARGET" --wait "$verify_wait"
   fi
   say "done: the stack matches $CONFIG_TARGET; run \`stackmon plan -c $CONFIG_TARGET\` to see drift"
 }

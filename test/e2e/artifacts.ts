@@ -37,7 +37,7 @@ export function buildStackmonCopy(): string {
   const copy = mkdtempSync(join(tmpdir(), "stackmon-build-"));
   for (const entry of [
     "package.json",
-    "package-lock.json",
+    "npm-shrinkwrap.json",
     "tsconfig.json",
     "tsconfig.build.json",
     "README.md",

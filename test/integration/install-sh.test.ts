@@ -248,4 +248,92 @@ describe("install.sh --node", { skip: isRoot ? false : "the installer runs as ro
     assert.equal(partial.status, 0, partial.stderr);
     assert.equal(`${partial.stdout}${partial.stderr}`, "");
   });
+
+  /** An `npm pack`-shaped stackmon package with no dependencies, with or without its shrinkwrap. */
+  function stackmonPackage(name: string, withShrinkwrap: boolean): string {
+    const root = join(dir, name, "package");
+    mkdirSync(join(root, "dist", "cli"), { recursive: true });
+    const manifest = { name: "stackmon", version: "0.0.1", dependencies: {} };
+    writeFileSync(join(root, "package.json"), JSON.stringify(manifest, null, 2));
+    writeFileSync(join(root, "dist", "cli", "main.js"), "console.log('stackmon');\n");
+    if (withShrinkwrap)
+      writeFileSync(
+        join(root, "npm-shrinkwrap.json"),
+        JSON.stringify({
+          name: "stackmon",
+          version: "0.0.1",
+          lockfileVersion: 3,
+          requires: true,
+          packages: { "": { name: "stackmon", version: "0.0.1", dependencies: {} } },
+        }),
+      );
+    const tgz = join(dir, name, "stackmon-0.0.1.tgz");
+    assert.equal(spawnSync("tar", ["-czf", tgz, "package"], { cwd: join(dir, name) }).status, 0);
+    return tgz;
+  }
+
+  /** Runs install.sh's `install_stackmon` for `pkg` with the prefix and launcher under `target`. */
+  function installStackmon(target: string, pkg: string): Promise<Run> {
+    const script = [
+      `STACKMON_INSTALL_FUNCTIONS_ONLY=1 source "$1"`,
+      `STACKMON_PREFIX="$2/opt"; STACKMON_BIN="$2/stackmon"; mkdir -p "$STACKMON_PREFIX"`,
+      `work=$(mktemp -d "$2/work.XXXX")`,
+      `node_bin=$(command -v node); npm_bin=$(command -v npm); package="$3"`,
+      `install_stackmon`,
+    ].join("\n");
+    const child = spawn("bash", ["-c", script, "install.sh", INSTALL_SH, target, pkg], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    return new Promise((resolve) => child.on("close", (status) => resolve({ status: status ?? -1, output })));
+  }
+
+  it("installs stackmon only from a package that pins its dependencies with npm-shrinkwrap.json", async () => {
+    const unpinned = await installStackmon(prefix("unpinned"), stackmonPackage("unpinned", false));
+    assert.equal(unpinned.status, 1, unpinned.output);
+    assert.match(
+      unpinned.output,
+      /has no npm-shrinkwrap\.json: its dependencies would be resolved afresh, as root/,
+    );
+    const target = prefix("pinned");
+    const pinned = await installStackmon(target, stackmonPackage("pinned", true));
+    assert.equal(pinned.status, 0, pinned.output);
+    assert.match(readFileSync(join(target, "stackmon"), "utf8"), /opt\/app\/dist\/cli\/main\.js/);
+    assert.equal(statSync(join(target, "opt", "app", "package.json")).uid, 0);
+  });
+});
+
+describe("the published package", () => {
+  it("ships npm-shrinkwrap.json, and it pins every runtime dependency to a version and its hash", () => {
+    const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    assert.equal(pack.status, 0, pack.stderr);
+    const files =
+      (JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path) ?? [];
+    assert.ok(files.includes("npm-shrinkwrap.json"), files.join(", "));
+    const shrinkwrap = JSON.parse(readFileSync(join(REPO_ROOT, "npm-shrinkwrap.json"), "utf8")) as {
+      packages: Record<string, { resolved?: string; integrity?: string; link?: boolean; dev?: boolean }>;
+    };
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    for (const name of Object.keys(manifest.dependencies))
+      assert.ok(shrinkwrap.packages[`node_modules/${name}`], `${name} is in the shrinkwrap`);
+    const runtime = Object.entries(shrinkwrap.packages).filter(
+      ([path, p]) => path !== "" && !p.dev && !p.link,
+    );
+    assert.ok(runtime.length > 10, `${runtime.length} runtime packages`);
+    for (const [path, entry] of runtime) {
+      // npm ci fetches each from the registry it is configured with and refuses bytes whose
+      // sha512 differs; a tarball named explicitly must come over https.
+      assert.match(entry.integrity ?? "", /^sha512-/, `${path} has its hash`);
+      assert.match(entry.resolved ?? "https://", /^https:\/\//, `${path} is resolved over https if at all`);
+    }
+  });
 });

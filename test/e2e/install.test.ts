@@ -329,6 +329,20 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       "",
       "nothing under /opt/stackmon is another user's or writable by others",
     );
+    // The exporter facing the network runs within its memory and task ceilings.
+    assert.equal(
+      (
+        await container.run("systemctl", [
+          "show",
+          "-p",
+          "MemoryMax",
+          "-p",
+          "TasksMax",
+          "stackmon-duplicati-exporter.service",
+        ])
+      ).trim(),
+      `MemoryMax=${256 * 1024 * 1024}\nTasksMax=32`,
+    );
 
     for (const unit of units)
       assert.equal((await container.exec("systemctl", ["is-active", unit])).stdout.trim(), "active", unit);

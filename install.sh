@@ -41,7 +41,8 @@ Usage: install.sh --config PATH|URL [options]
                            linux tarball (.tar.xz, .tar.gz, .tar) or a node binary, checked
                            against the SHASUMS256.txt next to it (as nodejs.org/dist has it)
   --node-sha256 HEX        the sha256 --node must have, instead of a SHASUMS256.txt
-  --release-mirror URL     where upstream release tarballs come from (passed to apply)
+  --release-mirror URL     where upstream release tarballs come from (passed to apply; https)
+  --release-sha256 ASSET=HEX  the sha256 a release tarball must have (passed to apply; repeatable)
   --verify-wait DURATION   how long verify waits for every check to pass (default 120s)
   --no-verify              apply only
   --no-apply               install Node.js, stackmon and the config only (then: stackmon plan)
@@ -63,6 +64,7 @@ parse_args() {
       --node) node_source=${2:?--node needs a value}; shift 2 ;;
       --node-sha256) node_sha256=${2:?--node-sha256 needs a value}; shift 2 ;;
       --release-mirror) apply_args+=(--release-mirror "${2:?--release-mirror needs a value}"); shift 2 ;;
+      --release-sha256) apply_args+=(--release-sha256 "${2:?--release-sha256 needs a value}"); shift 2 ;;
       --verify-wait) verify_wait=${2:?--verify-wait needs a value}; shift 2 ;;
       --no-verify) skip_verify=1; shift ;;
       --no-apply) skip_apply=1; shift ;;

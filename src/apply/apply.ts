@@ -43,6 +43,8 @@ export interface ApplyOptions {
   readonly readyTimeoutMs?: number;
   /** Where release tarballs are downloaded from (default GitHub). */
   readonly releaseBaseUrl?: string;
+  /** sha256 of release assets by name, from the operator (apply --release-sha256). */
+  readonly releaseSha256?: Readonly<Record<string, string>>;
 }
 
 export interface ApplyResult {
@@ -103,7 +105,11 @@ async function installBinaries(options: ApplyOptions): Promise<HostStack> {
       installReleases(
         host,
         releases.map((r) => ({ release: r.release, path: r.path })),
-        { baseUrl: options.releaseBaseUrl ?? GITHUB_RELEASES, log },
+        {
+          baseUrl: options.releaseBaseUrl ?? GITHUB_RELEASES,
+          ...(options.releaseSha256 ? { sha256: options.releaseSha256 } : {}),
+          log,
+        },
       ),
     );
   }

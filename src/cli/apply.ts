@@ -2,6 +2,7 @@
 import { UserError } from "../config/configError.js";
 import { logEvent } from "../lib/cliLog.js";
 import { parseDuration } from "../lib/duration.js";
+import { parseReleaseSha256 } from "../apply/releaseChecksums.js";
 import { GITHUB_RELEASES } from "../apply/releaseTarball.js";
 import { applyFleet } from "../fleet/applyFleet.js";
 import { connectorFor } from "../fleet/connect.js";
@@ -21,10 +22,11 @@ import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 export const applyCommand: Command = {
   name: "apply",
   help: `Usage: stackmon apply [-c FILE] [--host NAME]... [--parallel N] [--root DIR] [--wait DURATION]
-                     [--release-mirror URL] [--state DIR]
+                     [--release-mirror URL] [--release-sha256 ASSET=HEX]... [--state DIR]
 
-Installs what is missing (apt or dnf; the upstream release tarball, checked against its
-sha256sums, when the package is missing or too old), creates one system user per service,
+Installs what is missing (apt or dnf; the upstream release tarball when the package is missing
+or too old, checked against its sha256 pinned in stackmon or read from the project's release
+page, never from the mirror), creates one system user per service,
 checks every candidate config with the real tools (promtool, amtool, blackbox --config.check)
 before any of it goes live, writes files atomically, then reloads or restarts only the services
 whose inputs changed and waits for each to come back. A service that does not come back gets its
@@ -45,17 +47,25 @@ ${FLEET_FLAGS_HELP}
                             of / for review (no packages, users or services are touched)
       --wait DURATION       how long each service may take to come back (default 60s)
       --release-mirror URL  where release tarballs are downloaded from (default ${GITHUB_RELEASES},
-                            or $STACKMON_RELEASE_MIRROR)`,
+                            or $STACKMON_RELEASE_MIRROR); https, or http on 127.0.0.1
+      --release-sha256 ASSET=HEX
+                            the sha256 a release tarball must have (repeatable), for a mirror
+                            that cannot reach the project's release page`,
   run: async (argv) => {
     const args = parseCommandArgs(argv, {
       root: { type: "string" },
       wait: { type: "string", default: "60s" },
       "release-mirror": { type: "string" },
+      "release-sha256": { type: "string", multiple: true },
       ...FLEET_FLAGS,
     });
     if (args.help) return printHelp(applyCommand);
     const waitMs = parseDuration(stringFlag(args, "wait") ?? "60s");
     if (waitMs === undefined) throw new UserError(`--wait: "${stringFlag(args, "wait")}" is not a duration`);
+    const releaseSha256 = parseReleaseSha256(
+      ((args.values["release-sha256"] as string[] | undefined) ?? []).map(String),
+    );
+    if (typeof releaseSha256 === "string") throw new UserError(releaseSha256);
     const fleet = fleetOf(args);
     const hosts = selectedHosts(args, fleet);
     const root = stringFlag(args, "root");
@@ -75,6 +85,7 @@ ${FLEET_FLAGS_HELP}
       readyTimeoutMs: waitMs,
       releaseBaseUrl:
         stringFlag(args, "release-mirror") ?? process.env["STACKMON_RELEASE_MIRROR"] ?? GITHUB_RELEASES,
+      releaseSha256,
     });
     if (!fleet.inventory) {
       const [only] = outcomes;

@@ -112,6 +112,7 @@ export function planFleet(options: FleetRunOptions): Promise<HostOutcome<HostPla
 export interface FleetApplyOptions extends FleetRunOptions {
   readonly readyTimeoutMs: number;
   readonly releaseBaseUrl: string;
+  readonly releaseSha256?: Readonly<Record<string, string>>;
 }
 
 /** Applies every host; a host whose service did not come back is rolled back and reported. */
@@ -141,6 +142,7 @@ export function applyFleet(options: FleetApplyOptions): Promise<HostOutcome<Host
             log,
             readyTimeoutMs: options.readyTimeoutMs,
             releaseBaseUrl: options.releaseBaseUrl,
+            ...(options.releaseSha256 ? { releaseSha256: options.releaseSha256 } : {}),
           });
           if (result.failures.length > 0) throw new UserError(describeFailures(result.failures));
           if (own) await pruneReleases(session.host, own);

@@ -1,10 +1,12 @@
 // The release-tarball fallback over real HTTP: a package older than the minimum makes apply
-// download the upstream release, check it against the release's sha256sums, and run the
-// binary from it. A tarball that does not match its sums is refused and nothing is installed.
+// download the upstream release, check its sha256, and run the binary from it. The sha256 comes
+// from the operator (--release-sha256), else the source's pins, else the project's own release
+// page; a sums file from the mirror the tarball came from is never trusted. A tarball that does
+// not match is refused and nothing is installed.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -42,8 +44,12 @@ function releaseTree(dir: string, sumsFor: (tarball: Buffer) => string): Map<str
   ]);
 }
 
-async function serve(files: Map<string, Buffer>): Promise<{ server: Server; url: string }> {
+async function serve(
+  files: Map<string, Buffer>,
+  requests: string[] = [],
+): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
+    requests.push(request.url ?? "");
     const body = files.get(request.url ?? "");
     if (body) response.writeHead(200).end(body);
     else response.writeHead(404).end();
@@ -72,7 +78,7 @@ function oldDebian(): FakeHost {
   });
 }
 
-function applyOn(host: FakeHost, releaseBaseUrl: string) {
+function applyOn(host: FakeHost, releaseBaseUrl: string, releaseSha256?: Record<string, string>) {
   // Grafana comes from its vendor's repository, never from a release tarball.
   const config = parseStackConfig("grafana: {enabled: false}\n", "stackmon.yml", {});
   return apply({
@@ -83,6 +89,7 @@ function applyOn(host: FakeHost, releaseBaseUrl: string) {
     log: () => {},
     probe: () => Promise.resolve(true),
     releaseBaseUrl,
+    ...(releaseSha256 ? { releaseSha256 } : {}),
   });
 }
 
@@ -98,12 +105,13 @@ describe("the release tarball fallback", () => {
   });
 
   it("a package older than the minimum is replaced by the verified release, and the unit runs it", async () => {
-    const { server, url } = await serve(
-      releaseTree(join(dir, "good"), (t) => `${sha256(t)}  ${asset}\nffff  other.tar.gz\n`),
-    );
+    const files = releaseTree(join(dir, "good"), (t) => `${sha256(t)}  ${asset}\nffff  other.tar.gz\n`);
+    const { server, url } = await serve(files);
     servers.push(server);
+    const tarball =
+      files.get(`/${release.repo}/releases/download/v${release.version}/${asset}`) ?? Buffer.alloc(0);
     const host = oldDebian();
-    await applyOn(host, url);
+    await applyOn(host, url, { [asset]: sha256(tarball) });
     assert.equal(host.text(release.installPath), BINARY);
     assert.equal(host.fs.get(release.installPath)?.ownership.mode, 0o755);
     assert.ok(!host.events.some((e) => e.includes("install") && e.includes("prometheus-node-exporter")));
@@ -112,28 +120,64 @@ describe("the release tarball fallback", () => {
       /ExecStart=\/usr\/local\/bin\/node_exporter/,
     );
     host.events.length = 0;
-    const again = await applyOn(host, url);
+    const again = await applyOn(host, url, { [asset]: sha256(tarball) });
     assert.equal(hasChanges(again.plan), false, "the installed release is recognised by its version");
   });
 
-  it("a tarball that does not match its sha256sums is refused and nothing is installed", async () => {
-    const { server, url } = await serve(releaseTree(join(dir, "bad"), () => `${"0".repeat(64)}  ${asset}\n`));
+  it("a tarball that does not match its sha256 is refused, whatever sums file the mirror serves with it", async () => {
+    // The mirror's own sums file vouches for its tampered tarball; the operator's value does not.
+    const { server, url } = await serve(releaseTree(join(dir, "bad"), (t) => `${sha256(t)}  ${asset}\n`));
     servers.push(server);
     const host = oldDebian();
     await assert.rejects(
-      applyOn(host, url),
-      new RegExp(`${asset.replace(/\./g, "\\.")} does not match its sha256sums\\.txt`),
+      applyOn(host, url, { [asset]: "0".repeat(64) }),
+      new RegExp(`${asset.replace(/\./g, "\\.")} does not match its sha256 from --release-sha256`),
     );
     assert.equal(host.text(release.installPath), undefined);
     assert.ok(!host.events.some((e) => e.startsWith("write /etc/")), "no config was written either");
   });
 
+  it("without a given or pinned sha256, reads the project's sums file from its own release page, never the mirror's", async () => {
+    const mirrorRequests: string[] = [];
+    const { server: mirror, url: mirrorUrl } = await serve(
+      releaseTree(join(dir, "mirror"), (t) => `${sha256(t)}  ${asset}\n`),
+      mirrorRequests,
+    );
+    // The project's page lists the genuine tarball, which this mirror does not serve.
+    const { server: project, url: projectUrl } = await serve(
+      releaseTree(join(dir, "project"), () => `${"a".repeat(64)}  ${asset}\n`),
+    );
+    servers.push(mirror, project);
+    const root = join(dir, "official");
+    await assert.rejects(
+      installReleases(rootDirHost(root), [{ release, path: release.installPath }], {
+        baseUrl: mirrorUrl,
+        officialBaseUrl: projectUrl,
+        log: () => {},
+      }),
+      new RegExp(`does not match its sha256 from ${projectUrl.replace(/\./g, "\\.")}/`),
+    );
+    assert.ok(!mirrorRequests.some((r) => r.endsWith("sha256sums.txt")), mirrorRequests.join(", "));
+    assert.equal(existsSync(join(root, release.installPath)), false);
+  });
+
+  it("refuses a mirror over plain http beyond this machine, before downloading anything", async () => {
+    const host = oldDebian();
+    await assert.rejects(
+      applyOn(host, "http://mirror.example.com/releases"),
+      /--release-mirror: http:\/\/mirror\.example\.com\/releases is not https/,
+    );
+    assert.equal(host.text(release.installPath), undefined);
+  });
+
   it("writes a runnable binary on a real filesystem", async () => {
-    const { server, url } = await serve(releaseTree(join(dir, "disk"), (t) => `${sha256(t)}  ${asset}\n`));
+    const files = releaseTree(join(dir, "disk"), (t) => `${sha256(t)}  ${asset}\n`);
+    const { server, url } = await serve(files);
     servers.push(server);
     const root = join(dir, "root");
     await installReleases(rootDirHost(root), [{ release, path: release.installPath }], {
       baseUrl: url,
+      officialBaseUrl: url,
       log: () => {},
     });
     const installed = join(root, release.installPath);

@@ -634,7 +634,8 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       stackConfig(ports, server, {
         site: "/health2",
         prometheus:
-          "  scrape_jobs:\n    - {name: broken, targets: ['127.0.0.1:1'], scrape_interval: 5s, scrape_timeout: 10s}\n",
+          // A duration past what Prometheus can hold (about 292 years): left to promtool to refuse.
+          "  scrape_jobs:\n    - {name: broken, targets: ['127.0.0.1:1'], scrape_interval: 300y}\n",
       }),
     );
     const applied = await stackmon(["apply", "-c", CONFIG_PATH]);
@@ -677,7 +678,7 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
         if (/stackmon: (updated|created) path=/.test(output)) {
           child.stderr?.off("data", onData);
           container
-            .run("sh", ["-c", "kill -9 $(cat /var/lib/stackmon/apply.lock)"])
+            .run("sh", ["-c", "kill -9 $(cut -d' ' -f2 /var/lib/stackmon/apply.lock.d/owner)"])
             .then(() => resolve(), reject);
         }
       };

@@ -79,6 +79,9 @@ export const pm2 = defineComponent({
   title: "PM2 exporter",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  example: `enabled: true
+user: deploy                  # whose PM2 daemon (see docs/exporters/pm2.md)
+`,
   alerts: pm2Alerts,
   dashboards: {
     uids: ["stackmon-pm2"],

@@ -11,7 +11,6 @@ import {
   SUPERVISED,
   SYSTEMD_HOST,
   dashboardsOf,
-  everyComponentConfigWith,
 } from "../../test/helpers/dashboardConfigs.js";
 import { parse } from "yaml";
 import { maskedText } from "../render/fileContent.js";
@@ -92,7 +91,7 @@ describe("stackmon dashboards", () => {
   for (const [what, config, defaultUid] of [
     [
       "without long-term storage",
-      everyComponentConfigWith("storage", { enabled: false }),
+      EVERY_COMPONENT_CONFIG.replace("storage: {enabled: true}\n", ""),
       PROMETHEUS_DATASOURCE_UID,
     ],
     ["with long-term storage", EVERY_COMPONENT_CONFIG, STORAGE_DATASOURCE_UID],

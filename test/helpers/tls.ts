@@ -39,13 +39,13 @@ export function makeCertificate(dir: string, commonName = "localhost", days = 30
 
 /**
  * A certificate signed by `ca` (a self-signed one from makeCertificate acting as a CA), for a
- * client ("clientAuth"), a server ("serverAuth") or both (a cluster member, which is each).
+ * client ("clientAuth") or a server ("serverAuth").
  */
 export function makeSignedCertificate(
   dir: string,
   ca: TestCertificate,
   commonName: string,
-  usage: "clientAuth" | "serverAuth" | "serverAuth,clientAuth" = "clientAuth",
+  usage: "clientAuth" | "serverAuth" = "clientAuth",
 ): TestCertificate {
   const certFile = join(dir, `${commonName}.crt`);
   const keyFile = join(dir, `${commonName}.key`);

@@ -342,7 +342,7 @@ function printBreakdown(rows: readonly BreakdownRow[]): void {
     [
       "N",
       "daemon ms",
-      "receive+pick ms",
+      "receive+decode ms",
       "parse ms",
       "exposition ms",
       "encode+gzip ms",

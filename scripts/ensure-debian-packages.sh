@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites use, when missing. Idempotent; quiet when all present.
+# Every distribution package a component installs is listed (src/components/registry.test.ts checks).
 set -euo pipefail
 packages=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
-  prometheus-blackbox-exporter mariadb-server openssl systemd-container debootstrap
+  prometheus-blackbox-exporter victoria-metrics mariadb-server openssl systemd-container debootstrap
   openssh-client iproute2 dpkg-dev python3-yaml "$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,7 @@ import {
   validateDocument,
 } from "./config/load.js";
 import { diskConfigFiles, type ConfigFiles } from "./config/configFiles.js";
+import { fullExampleConfig, fullExampleDocument, initConfig } from "./config/exampleConfig.js";
 import { buildConfigSchema, loadComponentFiles, type StackConfig } from "./config/stackConfig.js";
 import { checkStack } from "./render/stackChecks.js";
 import { alertCatalog, alertingSettingsOf } from "./alerting/catalog.js";
@@ -19,7 +20,18 @@ import { buildFleet, type Fleet } from "./fleet/fleet.js";
 
 const catalog = alertCatalog(components);
 
-export const configSchema = buildConfigSchema(components, coreSections(components));
+const sections = coreSections(components);
+
+export const configSchema = buildConfigSchema(components, sections);
+
+/** The commented stackmon.yml `stackmon init` writes, made of every section's example. */
+export const initConfigText = (): string => initConfig(components, sections);
+
+/** Every section's example switched on: the "full" config of the golden files and tests. */
+export const fullExampleText = (): string => fullExampleConfig(components, sections);
+
+/** The full config as a document, for a test that changes one part of it. */
+export const fullExample = (): Record<string, unknown> => fullExampleDocument(components, sections);
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -2,8 +2,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UserError } from "../config/configError.js";
-import { EXAMPLE_CONFIG } from "../config/exampleConfig.js";
 import { writeFileAtomic } from "../lib/atomicWrite.js";
+import { initConfigText } from "../loadStack.js";
 import { parseCommandArgs } from "./args.js";
 import { CONFIG_FLAG_HELP, EXIT, printHelp, type Command } from "./command.js";
 import { configJsonSchema } from "./schema.js";
@@ -23,7 +23,7 @@ ${CONFIG_FLAG_HELP}
     if (existsSync(args.config) && args.values["force"] !== true) {
       throw new UserError(`${args.config} already exists`, { hint: "use --force to overwrite it" });
     }
-    writeFileAtomic(args.config, EXAMPLE_CONFIG, 0o644);
+    writeFileAtomic(args.config, initConfigText(), 0o644);
     writeFileAtomic(
       join(dirname(args.config), "stackmon.schema.json"),
       `${JSON.stringify(configJsonSchema(), null, 2)}\n`,

@@ -7,6 +7,7 @@ import { components } from "../components/registry.js";
 import { UserError } from "../config/configError.js";
 import { connectorFor } from "../fleet/connect.js";
 import type { Fleet } from "../fleet/fleet.js";
+import { logEvent } from "../lib/cliLog.js";
 import { parseDuration } from "../lib/duration.js";
 import { connectAlertmanager } from "../silence/alertmanagerAccess.js";
 import { alertText, formatSilences, relativeTime, silenceMatchersText } from "../silence/formatSilences.js";
@@ -30,8 +31,9 @@ export const silenceCommand: Command = {
        stackmon silence list [--all]
        stackmon silence expire ID...
 
-Silences live in the stack's Alertmanager (the server's, with an inventory), or in Grafana's
-when alerting.engine is grafana. A silenced alert still shows in Alertmanager and on the
+Silences live in the stack's Alertmanager (the server's, with an inventory; with two servers,
+the first that answers: their cluster shares silences), or in Grafana's when alerting.engine is
+grafana. A silenced alert still shows in Alertmanager and on the
 dashboards; nobody is notified until the silence ends, and then, if it still fires, everyone is.
 
 add     --host NAME       a host of the inventory (or this machine): its instance label
@@ -82,6 +84,7 @@ async function withAlertmanager(
   const session = await connectAlertmanager(fleet, {
     connect: connectorFor(fleet, { needsServices: false, asUser: true, ...sshConfigOf(args) }),
     ...(dir !== undefined ? { dir } : {}),
+    onSkipped: (reason) => logEvent(reason),
   });
   try {
     return await work(silenceApi(session.access));

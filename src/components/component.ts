@@ -84,11 +84,6 @@ export interface ComponentOutput {
   readonly users: readonly UserSpec[];
   readonly packages: readonly PackageSpec[];
   readonly service?: ServiceSpec;
-  /**
-   * For a component that runs one process per something (the PM2 exporter: one per user), in
-   * place of `service`; their ids are "<component id>@<what>" (see renderFleet's certificates).
-   */
-  readonly services?: readonly ServiceSpec[];
 }
 
 /**
@@ -160,6 +155,12 @@ export interface ComponentDefinition<S extends { readonly enabled: boolean }> {
   readonly configPath: readonly [string, ...string[]];
   /** Its settings, with defaults; unknown keys are errors. */
   readonly schema: z.ZodType<S>;
+  /**
+   * Its settings as a person writes them to use it (YAML under its config path, comments
+   * welcome): `stackmon init` shows it, and the "full" golden config and the tests that need
+   * every component are made of the components' examples.
+   */
+  readonly example: string;
   /** Its alert catalog; each alert is tunable under alerting.rules.<name>. */
   readonly alerts?: readonly AlertDefinition[];
   /** Its Grafana dashboards; thresholds come from `stack.alerts`. */
@@ -183,6 +184,7 @@ export interface Component {
   readonly placement?: RolePlacement;
   readonly configPath: readonly [string, ...string[]];
   readonly schema: z.ZodType<{ readonly enabled: boolean }>;
+  readonly example: string;
   readonly alerts: readonly AlertDefinition[];
   /** The uids of the dashboards it builds. */
   readonly dashboardUids: readonly string[];
@@ -211,6 +213,7 @@ export function defineComponent<S extends { readonly enabled: boolean }>(
     ...(definition.placement ? { placement: definition.placement } : {}),
     configPath: definition.configPath,
     schema: definition.schema,
+    example: definition.example,
     alerts: definition.alerts ?? [],
     dashboardUids: definition.dashboards?.uids ?? [],
     loadDashboards: async () => {

@@ -56,7 +56,37 @@ function everyUnit(): string[] {
   return renderStack(config, SYSTEMD_HOST).services.map((s) => s.unit);
 }
 
+/** The apt packages the registry installs from the distribution (not from a vendor's repository). */
+function distributionPackages(): string[] {
+  const config = parseStackConfig(EVERY_COMPONENT_CONFIG, "stackmon.yml", {});
+  return renderStack(config, SYSTEMD_HOST)
+    .packages.filter((p) => p.repository === undefined)
+    .flatMap((p) => (p.binary.packages.apt ? [p.binary.packages.apt] : []));
+}
+
 describe("lists kept outside the registry name every component", () => {
+  it("scripts/ensure-debian-packages.sh installs every distribution package a component uses", () => {
+    const script = readFileSync(join(REPO, "scripts/ensure-debian-packages.sh"), "utf8");
+    const list = /^packages=\(([^)]*)\)/m.exec(script)?.[1] ?? assert.fail("no packages=(...) in the script");
+    const installed = new Set(list.split(/\s+/));
+    assert.deepEqual(
+      distributionPackages().filter((name) => !installed.has(name)),
+      [],
+      "packages missing from the test script",
+    );
+  });
+
+  it("docs/dashboards.md describes every dashboard of the registry", () => {
+    const docs = readFileSync(join(REPO, "docs/dashboards.md"), "utf8");
+    const section = docs.slice(docs.indexOf("## The dashboards"), docs.indexOf("## What they share"));
+    const described = new Set([...section.matchAll(/^- \*\*[^*]+\*\* \(`([\w-]+)`/gm)].map((m) => m[1]));
+    assert.deepEqual(
+      components.flatMap((c) => c.dashboardUids).filter((uid) => !described.has(uid)),
+      [],
+      "dashboards missing from docs/dashboards.md",
+    );
+  });
+
   it("docs/install.md's hardening table lists every unit stackmon manages", () => {
     const docs = readFileSync(join(REPO, "docs/install.md"), "utf8");
     const table = docs.slice(docs.indexOf("## Hardening"), docs.indexOf("Hardening must never change"));

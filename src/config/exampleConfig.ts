@@ -1,95 +1,106 @@
-// The commented stackmon.yml that `stackmon init` writes. Every line is valid as written (tested);
-// optional sections are shown commented out with their defaults.
-export const EXAMPLE_CONFIG = `# yaml-language-server: $schema=./stackmon.schema.json
+// stackmon.yml made of the examples every section declares (each component's, and the core
+// sections'): the commented file `stackmon init` writes, and the "full" config with every
+// example switched on, which the golden files and the tests that need every component render.
+// A new component brings its example along; nothing here names one.
+import { parse, stringify } from "yaml";
+import type { Component } from "../components/component.js";
+import type { CoreSection } from "./stackConfig.js";
+
+/** A section of the file: where it goes, its example, and whether it is on without one. */
+interface ExampleSection {
+  readonly path: readonly string[];
+  readonly example: string;
+  /** For a component: its `enabled` default, the one line `init` leaves active. */
+  readonly enabledByDefault?: boolean;
+}
+
+/** The first core section (global), the components in registry order, then the other core sections. */
+function sectionsOf(components: readonly Component[], core: readonly CoreSection[]): ExampleSection[] {
+  const coreSection = (section: CoreSection): ExampleSection[] =>
+    section.example === undefined ? [] : [{ path: [section.key], example: section.example }];
+  const [first, ...rest] = core;
+  return [
+    ...(first ? coreSection(first) : []),
+    ...components.map((component) => ({
+      path: component.configPath,
+      example: component.example,
+      enabledByDefault: component.schema.parse(undefined).enabled,
+    })),
+    ...rest.flatMap(coreSection),
+  ];
+}
+
+const HEADER = `# yaml-language-server: $schema=./stackmon.schema.json
 # stackmon.yml: the single source of truth for this host's monitoring stack.
 # Check it with \`stackmon validate\`; see what it becomes with \`stackmon render --out DIR\`.
 # Values may use \${VAR} from the environment (write $$ for a literal dollar sign).
 # Secrets are never written here: give a file (*_file) or an environment variable (*_env).
+# Each part is on or off as shown; uncomment a line to use it (the values are examples).
+`;
 
-global:
-  scrape_interval: 15s        # how often every job is scraped unless it says otherwise
-  scrape_timeout: 10s
-  evaluation_interval: 15s    # how often alert rules are evaluated
-  # hostname: web1            # the name alerts use for this host (default: the machine's hostname)
-  external_labels: {}         # e.g. {env: prod}: added to every series and alert leaving Prometheus
-
-prometheus:
-  listen_address: 127.0.0.1:9090
-  retention: 15d
-  # retention_size: 10GB
-  # external_url: https://prometheus.example.com   # used in alert links
-
-alertmanager:
-  enabled: true
-  listen_address: 127.0.0.1:9093
-
-exporters:
-  node:
-    enabled: true
-    listen_address: 127.0.0.1:9100
-
-  blackbox:
-    enabled: true
-    listen_address: 127.0.0.1:9115
-    targets: []               # websites: availability, response time, certificate expiry
-    # targets:
-    #   - url: https://shop.example.com
-    #     name: shop          # shown in alerts (default: the URL's host)
-    # tcp_targets:
-    #   - address: db.example.com:5432
-    # scrape_interval: 30s    # a per-job interval overrides global.scrape_interval
-
-  mysql:
-    enabled: false
-    # listen_address: 127.0.0.1:9104
-    # host: 127.0.0.1
-    # port: 3306
-    # user: stackmon_exporter
-    # password_file: /etc/stackmon/secrets/mysql-exporter.password
-
-grafana:
-  enabled: true               # installed from Grafana's own repository (see docs/grafana.md)
-  listen_address: 127.0.0.1:3000
-  admin_user: admin
-  # admin_password_file: /etc/stackmon/secrets/grafana-admin.password
-  #                           # without one, apply generates a password on the host and keeps it
-  #                           # in /etc/stackmon/grafana/admin.password
-  # root_url: https://grafana.example.com/
-  # extra_dashboards: [/etc/stackmon/dashboards]   # your own dashboard JSON, files or folders
-  # dashboards:
-  #   stackmon-node: {enabled: false}              # leave out one of the stack's dashboards
-  #   stackmon-mysql: {file: /etc/stackmon/dashboards/mysql.json}   # or use your own instead
-
-alerting:
-  engine: alertmanager        # or grafana: Grafana evaluates the same alerts and delivers them
-  # mattermost:
-  #   webhook_url_file: /etc/stackmon/secrets/mattermost.url   # an incoming webhook's URL
-  #   critical: {channel: ops-critical, mention: "@channel"}
-  #   warning: {channel: ops}
-  #   info: {channel: ops-info}   # info alerts are delivered only when this is set
-  group_by: [alertname, instance]
-  group_wait: 30s
-  group_interval: 5m
-  repeat_interval: {critical: 1h, warning: 4h, info: 24h}
-  # grafana_url: https://grafana.example.com   # a link to the dashboards in every message
-  rules: {}                   # tune or turn off alerts; \`stackmon alerts\` lists them all, e.g.
-  #   NodeCPUHighUsage: {threshold: 95, for: 30m}
-  #   NodeFilesystemAlmostOutOfSpace: {warning: {threshold: 10}, critical: {threshold: 5}}
-  #   NodeClockNotSynchronising: {enabled: false}
-  routes: []                  # owners' channels, tried in order; the rest goes to mattermost, e.g.
-  #   - name: database
-  #     components: [mysql]   # or hosts: [db1], host_labels: {team: db}, alerts: [...], matchers: [...]
-  #     critical: {channel: db-oncall, mention: "@db-team"}
-  #     warning: {channel: db-oncall}
-  maintenance: []             # weekly windows in which what they select is not delivered, e.g.
-  #   - name: backup
-  #     components: [mysql]
-  #     weekly: [{days: [sunday], start: "02:00", end: "04:00"}]
-  #     timezone: Europe/Berlin
-
+const FOOTER = `
 # Exposing an endpoint beyond this host requires TLS and basic auth, e.g.:
 #   listen_address: 0.0.0.0:9100
 #   web:
 #     tls: {cert_file: /etc/ssl/node.crt, key_file: /etc/ssl/node.key}
 #     basic_auth: {username: prometheus, password_file: /etc/stackmon/secrets/node.password}
 `;
+
+/** `enabled: <default>` in place of the example's own value, keeping its comment's column. */
+function enabledLine(line: string, enabled: boolean): string {
+  return line.replace(/^enabled:\s*\S+ */, (written) => `enabled: ${String(enabled)}`.padEnd(written.length));
+}
+
+/**
+ * The example's lines commented out at `indent`, but for `enabled`, which shows its default. A
+ * core section has no `enabled`: its key is commented out too, and its lines within the comment.
+ */
+function commentedExample(section: ExampleSection, indent: string): string[] {
+  const enabled = section.enabledByDefault;
+  const lines = section.example.trimEnd().split("\n");
+  if (enabled === undefined) return lines.map((line) => `# ${indent}${line}`);
+  const body = lines.map((line) => {
+    if (/^enabled:/.test(line)) return `${indent}${enabledLine(line, enabled)}`;
+    return line.trimStart().startsWith("#") ? `${indent}${line}` : `${indent}# ${line}`;
+  });
+  const hasEnabled = lines.some((line) => /^enabled:/.test(line));
+  return hasEnabled ? body : [`${indent}enabled: ${String(enabled)}`, ...body];
+}
+
+/** The commented stackmon.yml `stackmon init` writes: every section, each example commented out. */
+export function initConfig(components: readonly Component[], core: readonly CoreSection[]): string {
+  const lines: string[] = [];
+  let open: readonly string[] = [];
+  for (const section of sectionsOf(components, core)) {
+    // A core section has no `enabled`: it is commented out whole, its key included.
+    const commentKey = section.enabledByDefault === undefined;
+    const shared = open.findIndex((key, i) => section.path[i] !== key);
+    const common = shared === -1 ? Math.min(open.length, section.path.length - 1) : shared;
+    if (common === 0) lines.push("");
+    section.path.forEach((key, depth) => {
+      if (depth < common) return;
+      lines.push(`${commentKey ? "# " : ""}${"  ".repeat(depth)}${key}:`);
+    });
+    lines.push(...commentedExample(section, "  ".repeat(section.path.length)));
+    open = section.path.slice(0, -1);
+  }
+  return `${HEADER}${lines.join("\n")}\n${FOOTER}`;
+}
+
+/** Every section's example switched on, as one document. */
+export function fullExampleDocument(
+  components: readonly Component[],
+  core: readonly CoreSection[],
+): Record<string, unknown> {
+  const document: Record<string, unknown> = {};
+  for (const section of sectionsOf(components, core)) {
+    let node = document;
+    for (const key of section.path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[section.path[section.path.length - 1] ?? ""] = parse(section.example) as unknown;
+  }
+  return document;
+}
+
+export function fullExampleConfig(components: readonly Component[], core: readonly CoreSection[]): string {
+  return stringify(fullExampleDocument(components, core));
+}

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { configProblems as problems } from "../../test/helpers/configProblems.js";
+import { initConfigText } from "../loadStack.js";
+import { parse } from "yaml";
+import { components } from "../components/registry.js";
 import { parseStackConfig } from "../stack.js";
-import { EXAMPLE_CONFIG } from "./exampleConfig.js";
 
 describe("loading stackmon.yml", () => {
   it("accepts an empty file and fills every default", () => {
@@ -14,7 +16,22 @@ describe("loading stackmon.yml", () => {
   });
 
   it("accepts the commented example that init writes", () => {
-    assert.doesNotThrow(() => parseStackConfig(EXAMPLE_CONFIG, "stackmon.yml", {}));
+    assert.doesNotThrow(() => parseStackConfig(initConfigText(), "stackmon.yml", {}));
+  });
+
+  it("writes with init every component, switched on or off as by default", () => {
+    const document = parse(initConfigText()) as Record<string, unknown>;
+    for (const component of components) {
+      const section = component.configPath.reduce<unknown>(
+        (node, key) => (node as Record<string, unknown> | undefined)?.[key],
+        document,
+      );
+      assert.deepEqual(
+        section,
+        { enabled: component.schema.parse(undefined).enabled },
+        `${component.configPath.join(".")} in init's example`,
+      );
+    }
   });
 
   it("names file:line:col and the key of a bad URL", () => {

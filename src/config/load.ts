@@ -201,7 +201,7 @@ function unknownKeyHint(key: string, parent: ConfigPath): string | undefined {
   if (/^(password|token|secret|webhook_url|api_key)$/.test(key)) {
     return `secrets are never written inline: use ${key}_file (a path) or ${key}_env (a variable name)`;
   }
-  return "check the spelling; `stackmon init` writes every key with its default";
+  return "check the spelling; `stackmon schema` lists every key";
 }
 
 function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {

@@ -9,6 +9,8 @@ import type { GlobalSettings } from "./globalSchema.js";
 export interface CoreSection {
   readonly key: string;
   readonly schema: z.ZodType;
+  /** Its settings as a person writes them (YAML, comments welcome), as a component's example. */
+  readonly example?: string;
 }
 
 export interface StackConfig {

@@ -11,6 +11,7 @@ import {
   SUPERVISED,
   SYSTEMD_HOST,
   dashboardsOf,
+  everyComponentConfigWith,
 } from "../../test/helpers/dashboardConfigs.js";
 import { parse } from "yaml";
 import { maskedText } from "../render/fileContent.js";
@@ -91,7 +92,7 @@ describe("stackmon dashboards", () => {
   for (const [what, config, defaultUid] of [
     [
       "without long-term storage",
-      EVERY_COMPONENT_CONFIG.replace("storage: {enabled: true}\n", ""),
+      everyComponentConfigWith("storage", { enabled: false }),
       PROMETHEUS_DATASOURCE_UID,
     ],
     ["with long-term storage", EVERY_COMPONENT_CONFIG, STORAGE_DATASOURCE_UID],

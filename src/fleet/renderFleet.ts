@@ -233,11 +233,9 @@ function certificateFiles(
     ? pemFile(host.tls.key_file, `hosts.${host.name}.tls.key_file`)
     : pemFile(paths.hostKey(host.name), `hosts.${host.name}`);
   const files = host.generatedTls.flatMap((id): FileSpec[] => {
-    // A component with several processes names them "<id>@…" (the PM2 exporter, one per user).
-    const owners = services.filter((s) => s.id === id || s.id.startsWith(`${id}@`));
-    const service = owners[0];
+    const service = services.find((s) => s.id === id);
     if (!service) return [];
-    const consumers = owners.map((owner) => ({ service: owner.id, onChange: "restart" as const }));
+    const consumers = [{ service: id, onChange: "restart" as const }];
     return [
       {
         path: `${TLS_DIR}/${id}.crt`,

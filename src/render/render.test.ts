@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { GRAFANA_ALERTING_CONFIG } from "../../test/helpers/dashboardConfigs.js";
 import { assertGolden } from "../../test/helpers/golden.js";
+import { fullExampleText } from "../loadStack.js";
 import { HOST_TARGET, parseStackConfig, renderStack } from "../stack.js";
 import type { DesiredState } from "./desiredState.js";
 import { maskedText } from "./fileContent.js";
 import { formatDashboard } from "../dashboards/format.js";
 import { inventoryOf } from "../dashboards/inventory.js";
 
-const FULL_CONFIG = `
+/** Settings the tests below look at: intervals, labels, an exposed endpoint with TLS and auth. */
+const TUNED_CONFIG = `
 global:
   hostname: web1
   scrape_interval: 30s
@@ -69,9 +72,19 @@ describe("render", () => {
     assertGolden("render/defaults.txt", describeState(state));
   });
 
-  it("renders a full config as in the golden file", () => {
-    const state = renderStack(parseStackConfig(FULL_CONFIG, "stackmon.yml", {}), HOST_TARGET);
+  it("renders every component's and section's example (the full config) as in the golden file", () => {
+    const state = renderStack(parseStackConfig(fullExampleText(), "stackmon.yml", {}), HOST_TARGET);
     assertGolden("render/full.txt", describeState(state));
+  });
+
+  it("renders the full config with Grafana evaluating the alerts as in the golden file", () => {
+    const state = renderStack(parseStackConfig(GRAFANA_ALERTING_CONFIG, "stackmon.yml", {}), HOST_TARGET);
+    assertGolden("render/full-grafana-engine.txt", describeState(state));
+  });
+
+  it("renders the tuned config as in the golden file", () => {
+    const state = renderStack(parseStackConfig(TUNED_CONFIG, "stackmon.yml", {}), HOST_TARGET);
+    assertGolden("render/tuned.txt", describeState(state));
   });
 
   it("is deterministic: key order in the YAML does not change a byte", () => {
@@ -103,13 +116,13 @@ global:
   scrape_interval: 30s
   hostname: web1
 `;
-    const a = renderStack(parseStackConfig(FULL_CONFIG, "a.yml", {}), HOST_TARGET);
+    const a = renderStack(parseStackConfig(TUNED_CONFIG, "a.yml", {}), HOST_TARGET);
     const b = renderStack(parseStackConfig(reordered, "b.yml", {}), HOST_TARGET);
     assert.equal(JSON.stringify(a), JSON.stringify(b));
   });
 
   it("gives Prometheus the global interval, per-job overrides, labels, rules and Alertmanager", () => {
-    const state = renderStack(parseStackConfig(FULL_CONFIG, "stackmon.yml", {}), HOST_TARGET);
+    const state = renderStack(parseStackConfig(TUNED_CONFIG, "stackmon.yml", {}), HOST_TARGET);
     const config = parse(fileText(state, "/etc/prometheus/prometheus.yml")) as {
       global: Record<string, unknown>;
       rule_files: string[];
@@ -133,7 +146,7 @@ global:
   });
 
   it("never puts a secret into a unit, an argument or a world-readable file", () => {
-    const state = renderStack(parseStackConfig(FULL_CONFIG, "stackmon.yml", {}), HOST_TARGET);
+    const state = renderStack(parseStackConfig(TUNED_CONFIG, "stackmon.yml", {}), HOST_TARGET);
     for (const file of state.files) {
       if (typeof file.content !== "string")
         assert.equal(file.mode & 0o007, 0, `${file.path} is not world-readable`);
@@ -149,7 +162,7 @@ global:
   });
 
   it("protects an exposed endpoint with TLS and bcrypt basic auth, and scrapes it with credentials", () => {
-    const state = renderStack(parseStackConfig(FULL_CONFIG, "stackmon.yml", {}), HOST_TARGET);
+    const state = renderStack(parseStackConfig(TUNED_CONFIG, "stackmon.yml", {}), HOST_TARGET);
     const webConfig = fileText(state, "/etc/stackmon/blackbox-exporter/web-config.yml");
     assert.match(webConfig, /cert_file: \/etc\/ssl\/bb\.crt/);
     assert.match(
@@ -165,7 +178,7 @@ global:
   });
 
   it("probes certificate expiry only for https targets", () => {
-    const state = renderStack(parseStackConfig(FULL_CONFIG, "stackmon.yml", {}), HOST_TARGET);
+    const state = renderStack(parseStackConfig(TUNED_CONFIG, "stackmon.yml", {}), HOST_TARGET);
     const tls = state.scrapeJobs.find((j) => j.jobName === "blackbox_tls");
     assert.deepEqual(
       tls?.staticConfigs.map((s) => s.targets[0]),

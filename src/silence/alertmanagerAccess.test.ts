@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HostSession } from "../fleet/applyFleet.js";
 import type { FleetHost } from "../fleet/fleet.js";
+import { UserError } from "../config/configError.js";
 import { FakeHost } from "../host/fakeHost.js";
 import type { HttpRequestOptions } from "../host/host.js";
 import { parseFleet } from "../stack.js";
@@ -102,5 +103,94 @@ alertmanager: { web: { basic_auth: { username: stackmon, password_file: /secrets
       requests[0]?.options.headers?.["authorization"],
       `Basic ${Buffer.from("stackmon:pw").toString("base64")}`,
     );
+  });
+
+  describe("with a pair of servers", () => {
+    const pair = () =>
+      load(`hosts:
+  mon1: { ssh: root@10.0.0.5, roles: [server] }
+  mon2: { ssh: root@10.0.0.6, roles: [server] }
+grafana: { enabled: false }
+`);
+    const password = { "/etc/prometheus/secrets/alertmanager.password": "pw\n" };
+    /** A server whose Alertmanager does not answer: its host is there, the port is not. */
+    const silentHost = (): FakeHost => new FakeHost({ http: () => Promise.resolve(undefined) });
+
+    it("asks the first server while it answers", async () => {
+      const connected: string[] = [];
+      const first = recordingHost(password);
+      const session = await connectAlertmanager(pair(), {
+        connect: (fleetHost) => {
+          connected.push(fleetHost.name);
+          return Promise.resolve({ host: first.host, remote: true, close: () => Promise.resolve() });
+        },
+      });
+      assert.deepEqual(connected, ["mon1"]);
+      assert.equal(session.access.description, "Alertmanager at https://10.0.0.5:9093 on mon1");
+    });
+
+    it("asks the second when the first cannot be reached or its Alertmanager does not answer", async () => {
+      const unreachable = () =>
+        Promise.reject(new UserError("mon1: ssh: connect to host 10.0.0.5 port 22: No route to host"));
+      const notAnswering = () =>
+        Promise.resolve({ host: silentHost(), remote: true, close: () => Promise.resolve() });
+      for (const reachFirst of [unreachable, notAnswering]) {
+        const second = recordingHost(password);
+        const skipped: string[] = [];
+        const session = await connectAlertmanager(pair(), {
+          connect: (fleetHost) =>
+            fleetHost.name === "mon1"
+              ? reachFirst()
+              : Promise.resolve({ host: second.host, remote: true, close: () => Promise.resolve() }),
+          onSkipped: (reason) => skipped.push(reason),
+        });
+        assert.equal(session.access.description, "Alertmanager at https://10.0.0.6:9093 on mon2");
+        assert.equal(skipped.length, 1);
+        assert.match(skipped[0] ?? "", /mon1.*; trying the next server$/);
+        await silenceApi(session.access).list();
+        assert.deepEqual(
+          second.requests.map((r) => r.url),
+          ["https://10.0.0.6:9093/api/v2/status", "https://10.0.0.6:9093/api/v2/silences"],
+        );
+      }
+    });
+
+    it("says what happened to each when neither answers", async () => {
+      await assert.rejects(
+        connectAlertmanager(pair(), {
+          connect: (fleetHost) =>
+            fleetHost.name === "mon1"
+              ? Promise.reject(new UserError("mon1: ssh: connection timed out"))
+              : Promise.resolve({ host: silentHost(), remote: true, close: () => Promise.resolve() }),
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof UserError);
+          assert.match(
+            error.describe(),
+            /^mon1: ssh: connection timed out\nAlertmanager at https:\/\/10\.0\.0\.6:9093 on mon2 did not answer\nhint: no server's Alertmanager answered/,
+          );
+          return true;
+        },
+      );
+    });
+
+    it("names the other server's Grafana, which keeps its own silences, when Grafana is the engine", async () => {
+      const fleet = load(`hosts:
+  mon1: { ssh: root@10.0.0.5, roles: [server] }
+  mon2: { ssh: root@10.0.0.6, roles: [server] }
+grafana: { enabled: true }
+alerting: { engine: grafana }
+`);
+      const first = recordingHost({ "/etc/stackmon/grafana/admin.password": "pw\n" });
+      const skipped: string[] = [];
+      const session = await connectAlertmanager(fleet, {
+        connect: () => Promise.resolve({ host: first.host, remote: true, close: () => Promise.resolve() }),
+        onSkipped: (reason) => skipped.push(reason),
+      });
+      assert.match(session.access.description, /^Grafana at .* on mon1$/);
+      assert.deepEqual(skipped, [
+        "mon2's Grafana keeps its own silences and is not asked: what it notifies is not silenced",
+      ]);
+    });
   });
 });

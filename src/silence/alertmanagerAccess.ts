@@ -6,16 +6,18 @@ import { join } from "node:path";
 import { alertingSettingsOf } from "../alerting/catalog.js";
 import { UserError } from "../config/configError.js";
 import type { HostConnector } from "../fleet/applyFleet.js";
-import { servers, type Fleet } from "../fleet/fleet.js";
+import { servers, type Fleet, type FleetHost } from "../fleet/fleet.js";
 import type { DesiredState } from "../render/desiredState.js";
 import { HOST_TARGET, renderFleetHost } from "../stack.js";
 import { authHeadersFor, type StackFileReader } from "../verify/endpointAuth.js";
-import type { AlertmanagerAccess } from "./silenceApi.js";
+import { silenceApi, type AlertmanagerAccess } from "./silenceApi.js";
 
 export interface AccessOptions {
   readonly connect: HostConnector;
   /** The work directory of a stack run by `stackmon up --dir DIR`: its files are under it. */
   readonly dir?: string;
+  /** Told about each server this session does not reach, and why. */
+  readonly onSkipped?: (reason: string) => void;
 }
 
 export interface AlertmanagerSession {
@@ -24,15 +26,68 @@ export interface AlertmanagerSession {
 }
 
 /**
- * The first server's Alertmanager: a pair of servers' Alertmanagers gossip as one cluster, and
- * a silence made on one holds on both.
+ * A server's Alertmanager: the first server's, or with a pair the first that answers. The pair's
+ * Alertmanagers gossip as one cluster, so a silence made on either holds on both, and the
+ * commands still work while one server is down (for the repair it is down for). With Grafana as
+ * the engine, the first server's Grafana that answers; the others are named through onSkipped.
  */
 export async function connectAlertmanager(
   fleet: Fleet,
   options: AccessOptions,
 ): Promise<AlertmanagerSession> {
-  const [server] = servers(fleet);
-  if (!server) throw new UserError("no host has the role server: there is no Alertmanager to silence on");
+  const candidates = servers(fleet);
+  if (candidates.length === 0) {
+    throw new UserError("no host has the role server: there is no Alertmanager to silence on");
+  }
+  const unreachable: string[] = [];
+  for (const [index, server] of candidates.entries()) {
+    const last = index === candidates.length - 1;
+    let session: AlertmanagerSession;
+    try {
+      session = await connectServer(fleet, server, options);
+    } catch (error) {
+      if (last || !(error instanceof UserError)) throw withUnreachable(error, unreachable);
+      unreachable.push(error.message);
+      options.onSkipped?.(`${error.message}; trying the next server`);
+      continue;
+    }
+    // With one server there is nothing else to try: its own errors say what is wrong.
+    if (candidates.length === 1 || (await silenceApi(session.access).answers())) {
+      if (session.access.engine === "grafana") {
+        for (const other of candidates.slice(index + 1)) options.onSkipped?.(notShared(other));
+      }
+      return session;
+    }
+    await session.close();
+    const reason = `${session.access.description} did not answer`;
+    if (last) throw withUnreachable(new UserError(reason, { hint: "is the stack running?" }), unreachable);
+    unreachable.push(reason);
+    options.onSkipped?.(`${reason}; trying the next server`);
+  }
+  throw new Error("unreachable: the last server returns or throws");
+}
+
+/**
+ * Grafana's Alertmanagers are not clustered: each server's Grafana evaluates and notifies on
+ * its own, and keeps its own silences.
+ */
+function notShared(server: FleetHost): string {
+  return `${server.name}'s Grafana keeps its own silences and is not asked: what it notifies is not silenced`;
+}
+
+/** The last server's error, with what happened to the servers tried before it. */
+function withUnreachable(error: unknown, before: readonly string[]): unknown {
+  if (!(error instanceof UserError) || before.length === 0) return error;
+  return new UserError([...before, error.message].join("\n"), {
+    hint: "no server's Alertmanager answered: is the stack running, and are the servers reachable?",
+  });
+}
+
+async function connectServer(
+  fleet: Fleet,
+  server: FleetHost,
+  options: AccessOptions,
+): Promise<AlertmanagerSession> {
   const desired = renderFleetHost(fleet, server.name, HOST_TARGET);
   const engine = alertingSettingsOf(server.config).engine;
   const session = await options.connect(server);

@@ -59,18 +59,21 @@ export interface SilenceApi {
   expire(id: string): Promise<void>;
   /** Alerts firing now (active, silenced or inhibited) that match every matcher. */
   alerts(matchers?: readonly LabelMatcher[]): Promise<ApiAlert[]>;
+  /** Whether it answers at all, whatever the status: a server that is down does not. */
+  answers(): Promise<boolean>;
 }
 
 export function silenceApi(access: AlertmanagerAccess): SilenceApi {
   const prefix = access.engine === "grafana" ? "/api/alertmanager/grafana/api/v2" : "/api/v2";
-  const request = async (method: string, path: string, ok: readonly number[], body?: unknown) => {
-    const url = new URL(`${prefix}${path}`, access.baseUrl).toString();
-    const answer = await access.http(url, {
+  const send = (method: string, path: string, body?: unknown) =>
+    access.http(new URL(`${prefix}${path}`, access.baseUrl).toString(), {
       method,
       headers: { ...access.headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       timeoutMs: 10_000,
     });
+  const request = async (method: string, path: string, ok: readonly number[], body?: unknown) => {
+    const answer = await send(method, path, body);
     if (!answer)
       throw new UserError(`${access.description} did not answer`, { hint: "is the stack running?" });
     if (!ok.includes(answer.status)) {
@@ -111,6 +114,7 @@ export function silenceApi(access: AlertmanagerAccess): SilenceApi {
       const body = await request("GET", `/alerts${filter ? `?${filter}` : ""}`, [200]);
       return parsed(z.array(alertSchema), body, "alerts");
     },
+    answers: async () => (await send("GET", "/status")) !== undefined,
   };
 }
 

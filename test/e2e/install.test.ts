@@ -33,9 +33,14 @@ const MYSQL_PASSWORD = "e2e-mysql 'quoted' \\ password";
 const DUPLICATI_TOKEN = "e2e-duplicati-token";
 /** A real ext4 filesystem of the container's own, small enough to fill in a moment. */
 const DATA_MOUNT = "/srv/data";
-/** The PM2 user of the container, and where Debian-less PM2 comes from once stackmon is there. */
+/** The PM2 user of the container. */
 const PM2_USER = "deploy";
-const PM2 = "/opt/stackmon/app/node_modules/pm2/bin/pm2";
+/**
+ * PM2 itself is not part of the installed package (the exporter speaks PM2's RPC on its own): the
+ * container runs the project's development copy, bound read-only, with the Node.js install.sh put in.
+ */
+const PM2_MODULES = "/opt/pm2-dev/node_modules";
+const PM2 = `${PM2_MODULES}/pm2/bin/pm2`;
 
 interface Ports {
   readonly prometheus: number;
@@ -252,6 +257,7 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
         `${E2E_CACHE_DIR}/npm-cache:/root/.npm`,
         `${dataMount}:${DATA_MOUNT}`,
       ],
+      readOnlyBinds: [`${join(import.meta.dirname, "../../node_modules")}:${PM2_MODULES}`],
       // systemd-nspawn lets a container without CAP_SYS_TIME make no @clock call at all, not even
       // adjtimex reading the clock's state as the node exporter's timex collector does. Allowed
       // here, setting the clock still needs CAP_SYS_TIME, which the container does not have.

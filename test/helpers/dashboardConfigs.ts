@@ -1,31 +1,23 @@
 // Configs the dashboard tests render: the defaults, every component with every kind of probe,
 // and Grafana evaluating the alerts.
 import type { DashboardSpec, RenderTarget } from "../../src/components/component.js";
+import { stringify } from "yaml";
+import { fullExample, fullExampleText } from "../../src/loadStack.js";
 import { parseStackConfig } from "../../src/stack.js";
 import { stackDashboards } from "../../src/dashboards/stackDashboards.js";
 
 export const DEFAULT_CONFIG = "global: {hostname: web1}\n";
 
-export const EVERY_COMPONENT_CONFIG = `
-global: {hostname: web1}
-exporters:
-  blackbox:
-    targets:
-      - {url: "https://shop.example.com", name: shop}
-      - {url: "http://intranet.example.com/health"}
-    tcp_targets: [{address: "db.example.com:5432"}]
-    icmp_targets: [{host: gateway.example.com}]
-  mysql: {enabled: true, socket: /run/mysqld/mysqld.sock, password_file: /etc/stackmon/mysql.password}
-  pm2: {enabled: true, user: deploy}
-  duplicati:
-    enabled: true
-    token_file: /etc/stackmon/duplicati.token
-    backups: [{name: nightly-home, max_age: 26h}]
-    server: {url: "http://127.0.0.1:8200", password_file: /etc/stackmon/duplicati.password}
-storage: {enabled: true}
-`;
+/** Every component on, with its own example settings (and the core sections' examples). */
+export const EVERY_COMPONENT_CONFIG = fullExampleText();
 
-export const GRAFANA_ALERTING_CONFIG = `${EVERY_COMPONENT_CONFIG}alerting: {engine: grafana}\n`;
+/** The full config with one top-level section's settings merged with `change`. */
+export function everyComponentConfigWith(section: string, change: Record<string, unknown>): string {
+  const document = fullExample();
+  return stringify({ ...document, [section]: { ...(document[section] as object), ...change } });
+}
+
+export const GRAFANA_ALERTING_CONFIG = everyComponentConfigWith("alerting", { engine: "grafana" });
 
 export const SYSTEMD_HOST: RenderTarget = { root: "", platform: "systemd" };
 export const SUPERVISED: RenderTarget = { root: "/tmp/stackmon-work", platform: "supervisor" };

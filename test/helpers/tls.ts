@@ -39,13 +39,13 @@ export function makeCertificate(dir: string, commonName = "localhost", days = 30
 
 /**
  * A certificate signed by `ca` (a self-signed one from makeCertificate acting as a CA), for a
- * client ("clientAuth") or a server ("serverAuth").
+ * client ("clientAuth"), a server ("serverAuth") or both (a cluster member, which is each).
  */
 export function makeSignedCertificate(
   dir: string,
   ca: TestCertificate,
   commonName: string,
-  usage: "clientAuth" | "serverAuth" = "clientAuth",
+  usage: "clientAuth" | "serverAuth" | "serverAuth,clientAuth" = "clientAuth",
 ): TestCertificate {
   const certFile = join(dir, `${commonName}.crt`);
   const keyFile = join(dir, `${commonName}.key`);

@@ -13,18 +13,11 @@ import { promtoolBinary } from "../../src/components/prometheus/index.js";
 import { resolveBinary } from "../../src/host/binaries.js";
 import { runRuleTests } from "../../src/host/ruleTests.js";
 import { parseStackConfig } from "../../src/stack.js";
+import { everyComponentConfigWith } from "../helpers/dashboardConfigs.js";
 import { tempDir } from "../helpers/stackmon.js";
 
-/** Every component on, so every alert of the catalog is rendered and tested. */
-export const EVERY_COMPONENT = `
-global: {hostname: web1}
-exporters:
-  mysql: {enabled: true, password_env: MYSQL_PASSWORD}
-  pm2: {enabled: true, user: deploy}
-  duplicati: {enabled: true, token_env: DUPLICATI_TOKEN}
-  blackbox: {targets: [{url: "https://shop.example.com", name: shop}]}
-storage: {enabled: true}
-`;
+/** Every component on (each with its example), so every alert of the catalog is rendered and tested. */
+const EVERY_COMPONENT = everyComponentConfigWith("alerting", { rules: {} });
 
 describe("the alert catalog under promtool", () => {
   const dirs: string[] = [];
@@ -70,7 +63,7 @@ describe("the alert catalog under promtool", () => {
           return [a.name, { for: "45m", ...(tuned !== undefined ? { threshold: tuned } : {}) }];
         }),
     );
-    const config = parseStackConfig(`${EVERY_COMPONENT}\nalerting:\n  rules: ${JSON.stringify(rules)}\n`);
+    const config = parseStackConfig(everyComponentConfigWith("alerting", { rules }));
     const tunedAlerts = resolveAlerts(components, config);
     assert.ok(tunedAlerts.some((a) => a.for === "45m"));
     const result = runRuleTests(tunedAlerts);

@@ -50,7 +50,7 @@ describe("stackmon CLI", () => {
     assert.equal(result.status, 1);
     assert.deepEqual(result.stderr.trim().split("\n").slice(0, 2), [
       "stackmon.yml:4:14: exporters.blackbox.targets[0].url: must be an http(s) URL",
-      "stackmon.yml:5:3: exporters.nodes: unknown key (check the spelling; `stackmon init` writes every key with its default)",
+      "stackmon.yml:5:3: exporters.nodes: unknown key (check the spelling; `stackmon schema` lists every key)",
     ]);
     assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/);
   });

@@ -124,6 +124,10 @@ export const alertmanager = defineComponent({
   placement: { role: "server", elsewhere: "never", peers: true },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  example: `enabled: true
+listen_address: 127.0.0.1:9093
+external_url: https://alertmanager.example.com # used in silence links
+`,
   alerts: alertmanagerAlerts,
   dashboards: {
     uids: ["stackmon-alertmanager"],

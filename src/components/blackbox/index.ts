@@ -72,6 +72,16 @@ export const blackbox = defineComponent({
   placement: { role: "server", elsewhere: "when-set-on-host" },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  example: `enabled: true
+targets:                      # websites: availability, response time, certificate expiry
+  - url: https://shop.example.com
+    name: shop                # shown in alerts (default: the URL's host)
+  - url: http://intranet.example.com/health
+tcp_targets:
+  - address: db.example.com:5432
+icmp_targets:
+  - host: gateway.example.com
+`,
   alerts: blackboxAlerts,
   dashboards: {
     uids: ["stackmon-websites"],

@@ -86,6 +86,14 @@ export const duplicati = defineComponent({
   title: "Duplicati exporter",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  example: `enabled: true
+token_file: /etc/stackmon/secrets/duplicati.token   # the token in Duplicati's report URL
+backups:                      # watched even before their first report
+  - {name: nightly-home, max_age: 26h}
+server:                       # a Duplicati 2.1+ server to ask for backups that never reported
+  url: http://127.0.0.1:8200
+  password_file: /etc/stackmon/secrets/duplicati.password
+`,
   alerts: duplicatiAlerts,
   dashboards: {
     uids: ["stackmon-backups"],

@@ -63,6 +63,7 @@ function withDashboards(dashboards: readonly DashboardSpec[]): Component[] {
     // Grafana's own settings: enabled whenever Grafana is, which is when dashboards matter.
     configPath: ["grafana"],
     schema: parseable,
+    example: "",
     contribute: () => ({ scrapeJobs: [], endpoints: [], listens: [] }),
     render: () => ({ files: [], directories: [], users: [], packages: [] }),
   });

@@ -107,6 +107,14 @@ export const grafana = defineComponent({
   placement: { role: "server", elsewhere: "never" },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  example: `enabled: true                 # from Grafana's own repository (see docs/grafana.md)
+listen_address: 127.0.0.1:3000
+root_url: https://grafana.example.com/
+admin_password_file: /etc/stackmon/secrets/grafana-admin.password   # else generated on the host
+# extra_dashboards: [/etc/stackmon/dashboards]    # your own dashboard JSON, files or folders
+# dashboards:
+#   stackmon-node: {enabled: false}               # leave out one of the stack's dashboards
+`,
   loadFiles: (settings, files, issue) =>
     settings.enabled
       ? { ...settings, loaded: loadDashboards(files, settings, (path, message) => issue({ path, message })) }

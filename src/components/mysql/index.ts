@@ -149,6 +149,12 @@ export const mysql = defineComponent({
   title: "MySQL/MariaDB exporter",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  example: `enabled: true
+socket: /run/mysqld/mysqld.sock   # or host and port
+user: stackmon_exporter
+password_file: /etc/stackmon/secrets/mysql-exporter.password
+create_user: true             # apply creates this least-privilege database user
+`,
   alerts: mysqlAlerts,
   dashboards: {
     uids: ["stackmon-mysql"],

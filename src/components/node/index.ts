@@ -37,6 +37,11 @@ export const node = defineComponent({
   title: "Node exporter",
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  example: `enabled: true
+listen_address: 127.0.0.1:9100
+scrape_interval: 30s          # a per-job interval overrides global.scrape_interval
+systemd_collector: true       # unit states, for the failed-unit alert
+`,
   alerts: nodeAlerts,
   dashboards: {
     uids: ["stackmon-node"],

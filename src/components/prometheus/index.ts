@@ -91,6 +91,10 @@ export const prometheus = defineComponent({
   placement: { role: "server", elsewhere: "never", peers: true },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  example: `retention: 30d                # how long samples are kept
+retention_size: 20GB          # and at most this much disk
+external_url: https://prometheus.example.com   # used in alert links
+`,
   alerts: prometheusAlerts,
   dashboards: {
     uids: ["stackmon-prometheus"],

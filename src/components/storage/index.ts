@@ -127,6 +127,9 @@ export const storage = defineComponent({
   placement: { role: "storage", elsewhere: "never", exposed: true },
   configPath: CONFIG_PATH,
   schema: settingsSchema,
+  example: `enabled: true                 # VictoriaMetrics keeps the long-term history
+retention: 1y
+`,
   alerts: storageAlerts,
   dashboards: {
     uids: ["stackmon-storage"],

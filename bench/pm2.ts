@@ -342,7 +342,7 @@ function printBreakdown(rows: readonly BreakdownRow[]): void {
     [
       "N",
       "daemon ms",
-      "receive+decode ms",
+      "receive+pick ms",
       "parse ms",
       "exposition ms",
       "encode+gzip ms",

@@ -84,6 +84,11 @@ export interface ComponentOutput {
   readonly users: readonly UserSpec[];
   readonly packages: readonly PackageSpec[];
   readonly service?: ServiceSpec;
+  /**
+   * For a component that runs one process per something (the PM2 exporter: one per user), in
+   * place of `service`; their ids are "<component id>@<what>" (see renderFleet's certificates).
+   */
+  readonly services?: readonly ServiceSpec[];
 }
 
 /**

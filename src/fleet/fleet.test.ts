@@ -117,6 +117,32 @@ describe("the inventory", () => {
     assert.ok(jobs.has("prometheus") && !jobs.has("node"), "server components stay on loopback");
   });
 
+  it("exposes one PM2 exporter per user, each with the host's certificate, all restarted when it changes", () => {
+    const fleet = load(
+      FLEET.replace(
+        "exporters: { pm2: { enabled: true, user: deploy } }",
+        "exporters: { pm2: { enabled: true, users: [{ user: deploy }, { user: api }] } }",
+      ),
+    );
+    const web1 = renderFleetHost(fleet, "web1", HOST_TARGET);
+    const pm2 = web1.services.filter((s) => s.id.startsWith("pm2"));
+    assert.deepEqual(
+      pm2.map((s) => s.args.find((a) => a.startsWith("--web.listen-address"))),
+      ["--web.listen-address=10.0.0.11:9210", "--web.listen-address=10.0.0.11:9209"],
+    );
+    const key = web1.files.find((f) => f.path === "/etc/stackmon/tls/pm2.key");
+    assert.deepEqual(key?.consumers.map((c) => c.service).sort(), ["pm2@api", "pm2@deploy"]);
+    assert.match(
+      file(web1, "/etc/systemd/system/stackmon-pm2-exporter-api.service"),
+      /^LoadCredential=web-tls\.key:\/etc\/stackmon\/tls\/pm2\.key$/m,
+    );
+    const jobs = scrapeConfigs(renderFleetHost(fleet, "mon1", HOST_TARGET));
+    assert.deepEqual(jobs.get("pm2@web1")?.static_configs, [
+      { targets: ["10.0.0.11:9209"], labels: { instance: "web1", pm2_user: "deploy", job: "pm2" } },
+      { targets: ["10.0.0.11:9210"], labels: { instance: "web1", pm2_user: "api", job: "pm2" } },
+    ]);
+  });
+
   it("writes each host's scrape password and the CA where Prometheus reads them, never inline", () => {
     const mon1 = renderFleetHost(load(FLEET), "mon1", HOST_TARGET);
     const password = mon1.files.find((f) => f.path === "/etc/prometheus/secrets/hosts/web1.password");

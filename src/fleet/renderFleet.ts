@@ -233,9 +233,11 @@ function certificateFiles(
     ? pemFile(host.tls.key_file, `hosts.${host.name}.tls.key_file`)
     : pemFile(paths.hostKey(host.name), `hosts.${host.name}`);
   const files = host.generatedTls.flatMap((id): FileSpec[] => {
-    const service = services.find((s) => s.id === id);
+    // A component with several processes names them "<id>@…" (the PM2 exporter, one per user).
+    const owners = services.filter((s) => s.id === id || s.id.startsWith(`${id}@`));
+    const service = owners[0];
     if (!service) return [];
-    const consumers = [{ service: id, onChange: "restart" as const }];
+    const consumers = owners.map((owner) => ({ service: owner.id, onChange: "restart" as const }));
     return [
       {
         path: `${TLS_DIR}/${id}.crt`,

@@ -83,7 +83,7 @@ export function render(
     : own.endpoints;
   const stack = withDashboards({ ...own, scrapeJobs, endpoints }, enabled);
   const outputs = enabled.map(({ component, settings }) => component.render(settings, stack));
-  const services = outputs.flatMap((o) => (o.service ? [o.service] : []));
+  const services = outputs.flatMap((o) => [...(o.service ? [o.service] : []), ...(o.services ?? [])]);
   const unitFiles =
     target.platform === "systemd" ? services.map((s) => unitFile(s, execPathOf(s, facts))) : [];
   const state: DesiredState = {

@@ -3,8 +3,8 @@
 import type { AlertDefinition, AlertTestInput, TestSeries } from "../../alerting/alertRule.js";
 import { caseOf, humanized, rising, steady } from "../../alerting/testSeries.js";
 
-/** The exporter's job; `instance` is the host PM2 runs on. */
-const HOST = { job: "pm2", instance: "web1" } as const;
+/** The exporter's job; `instance` is the host PM2 runs on, `pm2_user` whose daemon it is. */
+const HOST = { job: "pm2", instance: "web1", pm2_user: "deploy" } as const;
 const SHOP = { ...HOST, name: "shop", pm_id: "0", exec_mode: "fork", namespace: "default" } as const;
 
 type Labels = Readonly<Record<string, string>>;
@@ -14,8 +14,11 @@ function seriesOf(metric: string, labels: Labels): string {
   return `${metric}{${pairs.join(",")}}`;
 }
 
-/** "shop (pm_id 0)": cluster instances share the name, the pm_id tells them apart. */
-const PROCESS = "{{ $labels.name }} (pm_id {{ $labels.pm_id }})";
+/**
+ * "shop (pm_id 0) of deploy": cluster instances share the name, the pm_id tells them apart, and
+ * the user two apps of the same name under different users' daemons.
+ */
+const PROCESS = "{{ $labels.name }} (pm_id {{ $labels.pm_id }}) of {{ $labels.pm2_user }}";
 
 /** The state set of one process: 1 for `status`, 0 for the others that matter here. */
 function statusSeries(labels: Labels, status: string, input: AlertTestInput): TestSeries[] {
@@ -40,7 +43,7 @@ const errored: AlertDefinition = {
   tests: (input) => ({
     fires: caseOf(statusSeries(SHOP, "errored", input), input, {
       labels: { ...SHOP, status: "errored" },
-      summary: "shop (pm_id 0) is errored at web1",
+      summary: "shop (pm_id 0) of deploy is errored at web1",
       description: erroredDescription("shop"),
     }),
     quiet: caseOf(statusSeries(SHOP, "waiting restart", input), input),
@@ -64,7 +67,7 @@ const notOnline: AlertDefinition = {
   tests: (input) => ({
     fires: caseOf(statusSeries(SHOP, "stopped", input), input, {
       labels: { ...SHOP, status: "stopped" },
-      summary: "shop (pm_id 0) is stopped at web1",
+      summary: "shop (pm_id 0) of deploy is stopped at web1",
       description: notOnlineDescription("shop"),
     }),
     quiet: caseOf(
@@ -94,7 +97,7 @@ const restartLoop: AlertDefinition = {
     return {
       fires: caseOf([rising(restarts, 7, perMinute, input)], input, {
         labels: SHOP,
-        summary: `shop (pm_id 0) keeps restarting: ${15 * perMinute} restarts in 15 minutes at web1`,
+        summary: `shop (pm_id 0) of deploy keeps restarting: ${15 * perMinute} restarts in 15 minutes at web1`,
         description: restartLoopDescription("shop"),
       }),
       // One restart fewer than the threshold in every 15 minutes.
@@ -128,7 +131,7 @@ const memoryHigh: AlertDefinition = {
     return {
       fires: caseOf(memory(firing), input, {
         labels: SHOP,
-        summary: `shop (pm_id 0) uses ${humanized((100 * firingBytes) / TEST_MEMORY)}% of the memory of web1`,
+        summary: `shop (pm_id 0) of deploy uses ${humanized((100 * firingBytes) / TEST_MEMORY)}% of the memory of web1`,
         description: memoryDescription("shop"),
       }),
       quiet: caseOf(memory(input.threshold - 0.5), input),
@@ -136,24 +139,36 @@ const memoryHigh: AlertDefinition = {
   },
 };
 
-const daemonDownDescription =
-  "The exporter cannot reach PM2: it was killed, the host rebooted without `pm2 startup`, or it hangs. The apps it ran may be down, and no other PM2 alert can fire. As the app's user run `pm2 ls`; when the list is empty, `pm2 resurrect`, and `pm2 startup` so it comes back after a reboot.";
+const daemonDownDescription = (user: string) =>
+  `The exporter cannot reach ${user}'s PM2 daemon: it was killed, the host rebooted without \`pm2 startup\`, or it hangs. The apps it ran may be down, and no other PM2 alert can fire for them. As ${user}, run \`pm2 ls\`; when the list is empty, \`pm2 resurrect\`, and \`pm2 startup\` so it comes back after a reboot.`;
 
+/** Named by user: a host may run one PM2 daemon per user, and each can go down alone. */
 const daemonDown: AlertDefinition = {
   name: "Pm2DaemonDown",
   severity: "critical",
   for: "1m",
   expr: () => "pm2_daemon_up == 0",
-  summary: "the PM2 daemon at {{ $labels.instance }} does not answer",
-  description: daemonDownDescription,
-  tests: (input) => ({
-    fires: caseOf([steady(seriesOf("pm2_daemon_up", HOST), 0, input)], input, {
-      labels: HOST,
-      summary: "the PM2 daemon at web1 does not answer",
-      description: daemonDownDescription,
-    }),
-    quiet: caseOf([steady(seriesOf("pm2_daemon_up", HOST), 1, input)], input),
-  }),
+  summary: "the PM2 daemon of {{ $labels.pm2_user }} at {{ $labels.instance }} does not answer",
+  description: daemonDownDescription("{{ $labels.pm2_user }}"),
+  tests: (input) => {
+    const api = { ...HOST, pm2_user: "api" };
+    return {
+      // deploy's daemon is down while api's answers: the alert names deploy alone.
+      fires: caseOf(
+        [steady(seriesOf("pm2_daemon_up", HOST), 0, input), steady(seriesOf("pm2_daemon_up", api), 1, input)],
+        input,
+        {
+          labels: HOST,
+          summary: "the PM2 daemon of deploy at web1 does not answer",
+          description: daemonDownDescription("deploy"),
+        },
+      ),
+      quiet: caseOf(
+        [steady(seriesOf("pm2_daemon_up", HOST), 1, input), steady(seriesOf("pm2_daemon_up", api), 1, input)],
+        input,
+      ),
+    };
+  },
 };
 
 export const pm2Alerts: readonly AlertDefinition[] = [

@@ -13,14 +13,20 @@ import {
 import { instanceVariable, labelVariable } from "../../dashboards/variables.js";
 
 const JOB = "pm2";
-const SEL = `job="${JOB}", instance=~"$instance"`;
+const HOSTS = `job="${JOB}", instance=~"$instance"`;
+/** One PM2 daemon per user: the user tells two apps of the same name apart. */
+const SEL = `${HOSTS}, pm2_user=~"$pm2_user"`;
 const APP = `${SEL}, name=~"$app"`;
-const PROCESS = "{{instance}} {{name}} #{{pm_id}}";
+const DAEMON = "{{instance}} {{pm2_user}}";
+const PROCESS = "{{instance}} {{pm2_user}}/{{name}} #{{pm_id}}";
 
 export const PM2_THRESHOLDS = {
   restarts: { alert: "Pm2ProcessRestartLoop", unit: "count", fallback: 3 },
   memoryShare: { alert: "Pm2ProcessMemoryHigh", unit: "percent", fallback: 50 },
 } as const satisfies Record<string, AlertThresholdRef>;
+
+const NO_APP_METRICS =
+  "no app publishes metrics of its own through @pm2/io (io.metric, io.counter, io.meter, io.histogram)";
 
 const NO_PM2_IO_HTTP =
   "no app publishes HTTP metrics through @pm2/io (they are off unless the app turns them on with io.init({ http: true }))";
@@ -38,7 +44,7 @@ export function pm2Dashboards<S>(_settings: S, stack: StackContext): readonly Da
         title: "PM2 daemon",
         description: "Whether the exporter's last look at the PM2 daemon succeeded.",
         unit: "none",
-        queries: [{ expr: `pm2_daemon_up{${SEL}}`, legend: "{{instance}}" }],
+        queries: [{ expr: `pm2_daemon_up{${SEL}}`, legend: DAEMON }],
         mappings: booleanMappings("UP", "DOWN"),
         thresholds: okWhenOne(),
       }),
@@ -47,7 +53,10 @@ export function pm2Dashboards<S>(_settings: S, stack: StackContext): readonly Da
         description: "Processes in the online state.",
         unit: "none",
         queries: [
-          { expr: `sum by (instance) (pm2_process_status{${APP}, status="online"})`, legend: "{{instance}}" },
+          {
+            expr: `sum by (instance, pm2_user) (pm2_process_status{${APP}, status="online"})`,
+            legend: DAEMON,
+          },
         ],
       }),
       statPanel({
@@ -56,8 +65,8 @@ export function pm2Dashboards<S>(_settings: S, stack: StackContext): readonly Da
         unit: "none",
         queries: [
           {
-            expr: `count by (instance) (pm2_process_status{${APP}, status!="online"} == 1) or on(instance) (0 * pm2_daemon_up{${SEL}})`,
-            legend: "{{instance}}",
+            expr: `count by (instance, pm2_user) (pm2_process_status{${APP}, status!="online"} == 1) or on(instance, pm2_user) (0 * pm2_daemon_up{${SEL}})`,
+            legend: DAEMON,
           },
         ],
         thresholds: badWhenAny(),
@@ -91,7 +100,7 @@ export function pm2Dashboards<S>(_settings: S, stack: StackContext): readonly Da
         description: "Each process PM2 runs, with its current status.",
         unit: "none",
         queries: [{ expr: `pm2_process_status{${APP}} == 1` }],
-        columns: ["instance", "name", "pm_id", "namespace", "exec_mode", "status"],
+        columns: ["instance", "pm2_user", "name", "pm_id", "namespace", "exec_mode", "status"],
       }),
     ],
   };
@@ -206,6 +215,30 @@ export function pm2Dashboards<S>(_settings: S, stack: StackContext): readonly Da
         emptyWhen: NO_PM2_IO_HTTP,
       }),
       timeseriesPanel({
+        title: "App metrics",
+        description:
+          "What each app publishes itself with @pm2/io (gauges, counters), as published; the metric label is its name.",
+        unit: "none",
+        queries: [{ expr: `pm2_process_io_metric{${APP}}`, legend: `${PROCESS} {{metric}}` }],
+        emptyWhen: NO_APP_METRICS,
+      }),
+      timeseriesPanel({
+        title: "App rates",
+        description: "Rates each app publishes with @pm2/io (meters, x/min units), per second.",
+        unit: "reqps",
+        queries: [{ expr: `pm2_process_io_metric_per_second{${APP}}`, legend: `${PROCESS} {{metric}}` }],
+        min: 0,
+        emptyWhen: NO_APP_METRICS,
+      }),
+      timeseriesPanel({
+        title: "App durations",
+        description: "Durations each app publishes with @pm2/io (histograms in ms and the like), in seconds.",
+        unit: "s",
+        queries: [{ expr: `pm2_process_io_metric_seconds{${APP}}`, legend: `${PROCESS} {{metric}}` }],
+        min: 0,
+        emptyWhen: NO_APP_METRICS,
+      }),
+      timeseriesPanel({
         title: "HTTP requests",
         description: "Requests per second each process served, as @pm2/io counts them.",
         unit: "reqps",
@@ -215,9 +248,10 @@ export function pm2Dashboards<S>(_settings: S, stack: StackContext): readonly Da
       }),
       timeseriesPanel({
         title: "Collection time",
-        description: "How long the exporter's look at the PM2 daemon takes; it polls on its own interval.",
+        description:
+          "How long the exporter's last look at the PM2 daemon took; it asks when scraped, at most once per minimum age.",
         unit: "s",
-        queries: [{ expr: `pm2_exporter_collection_duration_seconds{${SEL}}`, legend: "{{instance}}" }],
+        queries: [{ expr: `pm2_exporter_collection_duration_seconds{${SEL}}`, legend: DAEMON }],
         min: 0,
       }),
     ],
@@ -230,7 +264,11 @@ export function pm2Dashboards<S>(_settings: S, stack: StackContext): readonly Da
       description:
         "Every PM2 process: status, restarts, CPU and memory, and the V8 runtime figures @pm2/io publishes.",
       tags: ["pm2"],
-      variables: [instanceVariable(JOB), labelVariable("app", "App", `pm2_process_status{${SEL}}`, "name")],
+      variables: [
+        instanceVariable(JOB),
+        labelVariable("pm2_user", "PM2 user", `pm2_daemon_up{${HOSTS}}`, "pm2_user"),
+        labelVariable("app", "App", `pm2_process_status{${SEL}}`, "name"),
+      ],
       rows: [health, resources, runtime],
       // Healthy: the daemon answers and every process is online (no process at all is fine too).
       health: `min(pm2_daemon_up{job="${JOB}"}) * (min(pm2_process_status{job="${JOB}", status="online"}) or vector(1)) or min(up{job="${JOB}"})`,

@@ -64,3 +64,99 @@ describe("pm2 component", () => {
     );
   });
 });
+
+describe("pm2 component with several users", () => {
+  const problems = (yaml: string) => {
+    try {
+      parseStackConfig(yaml, "stackmon.yml", {});
+      return [];
+    } catch (error) {
+      return error instanceof ConfigError ? error.issues.map(formatIssue) : [];
+    }
+  };
+  const render = (yaml: string) => renderStack(parseStackConfig(yaml, "stackmon.yml", {}), HOST_TARGET);
+  const state = render(
+    "global: {hostname: app1}\nexporters:\n  pm2:\n    enabled: true\n    users:\n      - user: deploy\n      - user: api\n        pm2_home: /srv/api/.pm2\n",
+  );
+
+  it("runs one exporter per user, as that user, on consecutive ports", () => {
+    const services = state.services.filter((s) => s.id.startsWith("pm2"));
+    assert.deepEqual(
+      services.map((s) => [s.id, s.unit, s.user, s.listen?.port]),
+      [
+        ["pm2@api", "stackmon-pm2-exporter-api.service", "api", 9210],
+        ["pm2@deploy", "stackmon-pm2-exporter-deploy.service", "deploy", 9209],
+      ].sort(),
+    );
+    const api = services.find((s) => s.user === "api");
+    assert.ok(api?.args.includes("--pm2.home=/srv/api/.pm2"));
+    assert.match(
+      maskedText(
+        state.files.find((f) => f.path.endsWith("stackmon-pm2-exporter-api.service"))?.content ?? "",
+      ),
+      /^BindReadOnlyPaths=\/srv\/api\/\.pm2$/m,
+    );
+  });
+
+  it("labels each target with its PM2 user, so that same-named apps stay apart", () => {
+    const job = state.scrapeJobs.find((j) => j.jobName === "pm2");
+    assert.deepEqual(job?.staticConfigs, [
+      { targets: ["127.0.0.1:9209"], labels: { instance: "app1", pm2_user: "deploy" } },
+      { targets: ["127.0.0.1:9210"], labels: { instance: "app1", pm2_user: "api" } },
+    ]);
+  });
+
+  it("hands each exposed exporter its own copy of the TLS key, and its own web config", () => {
+    const exposed = render(
+      "exporters:\n  pm2:\n    enabled: true\n    listen_address: 0.0.0.0:9209\n    web:\n      tls: {cert_file: /etc/tls/pm2.crt, key_file: /etc/tls/pm2.key}\n      basic_auth: {username: prometheus, password_file: /etc/stackmon/pm2.password}\n    users: [{user: deploy}, {user: api}]\n",
+    );
+    const unit = maskedText(
+      exposed.files.find((f) => f.path.endsWith("stackmon-pm2-exporter-api.service"))?.content ?? "",
+    );
+    assert.match(unit, /^LoadCredential=web-tls\.key:\/etc\/tls\/pm2\.key$/m);
+    const webConfig = exposed.files.find((f) => f.path === "/etc/stackmon/pm2-exporter/api/web-config.yml");
+    assert.equal(webConfig?.group, "api");
+    assert.deepEqual(webConfig?.consumers, [{ service: "pm2@api", onChange: "restart" }]);
+    assert.match(
+      maskedText(webConfig?.content ?? ""),
+      /key_file: \/run\/credentials\/stackmon-pm2-exporter-api\.service\/web-tls\.key/,
+    );
+  });
+
+  it("keeps the single user's names when the list has one entry", () => {
+    const one = render("exporters:\n  pm2:\n    enabled: true\n    users: [{user: deploy}]\n");
+    assert.deepEqual(
+      one.services.filter((s) => s.id.startsWith("pm2")).map((s) => [s.id, s.unit]),
+      [["pm2", "stackmon-pm2-exporter.service"]],
+    );
+  });
+
+  it("rejects a user listed twice, and user with users, at their positions", () => {
+    assert.match(
+      problems("exporters:\n  pm2:\n    enabled: true\n    users: [{user: api}, {user: api}]\n").join("\n"),
+      /stackmon\.yml:4:\d+: exporters\.pm2\.users\[1\]\.user: api is listed twice/,
+    );
+    assert.match(
+      problems("exporters:\n  pm2:\n    enabled: true\n    user: deploy\n    users: [{user: api}]\n").join(
+        "\n",
+      ),
+      /exporters\.pm2\.users: give either user \(and pm2_home\) or users, not both/,
+    );
+    assert.match(
+      problems(
+        "exporters:\n  pm2:\n    enabled: true\n    users:\n      - {user: a, pm2_home: /srv/pm2}\n      - {user: b, pm2_home: /srv/pm2}\n",
+      ).join("\n"),
+      /^stackmon\.yml:6:29: exporters\.pm2\.users\[1\]\.pm2_home: \/srv\/pm2 is already the PM2_HOME of a$/m,
+    );
+  });
+
+  it("names the user whose derived port collides, at that user's entry", () => {
+    // b's exporter takes the port after 9099: node exporter's 9100.
+    assert.deepEqual(
+      problems(
+        "exporters:\n  pm2:\n    enabled: true\n    listen_address: 127.0.0.1:9099\n    users:\n      - {user: a}\n      - {user: b}\n",
+      ),
+      ["stackmon.yml:7:9: exporters.pm2.users[1]: port 9100 (127.0.0.1:9100) is already used by node"],
+    );
+  });
+});

@@ -148,9 +148,8 @@ async function ansibleRows(lab: FleetLab, hosts: readonly string[], work: string
     const installed = spawnSync(
       "apt-get",
       ["install", "-y", "-qq", "--no-install-recommends", "ansible-core"],
-      {
-        stdio: "inherit",
-      },
+      // apt's progress goes to stderr: stdout is the table.
+      { stdio: ["ignore", 2, 2] },
     );
     if (installed.status !== 0) return [["ansible-playbook (could not install ansible-core)", "-", "-"]];
   }

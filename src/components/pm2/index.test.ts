@@ -150,6 +150,17 @@ describe("pm2 component with several users", () => {
     );
   });
 
+  it("refuses a PM2_HOME with a space, which would split in BindReadOnlyPaths=", () => {
+    assert.deepEqual(
+      problems(
+        'exporters:\n  pm2:\n    enabled: true\n    users:\n      - {user: a, pm2_home: "/srv/my pm2"}\n',
+      ),
+      [
+        "stackmon.yml:5:29: exporters.pm2.users[0].pm2_home: must not contain spaces (systemd's path lists split on them)",
+      ],
+    );
+  });
+
   it("names the user whose derived port collides, at that user's entry", () => {
     // b's exporter takes the port after 9099: node exporter's 9100.
     assert.deepEqual(

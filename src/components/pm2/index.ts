@@ -23,7 +23,11 @@ import { listenOf, localScrapeJob, webConfigFiles } from "../shared/endpoint.js"
 const CONFIG_PATH = ["exporters", "pm2"] as const;
 
 const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]*[$]?$/, "must be a Unix user name");
-const absolutePath = z.string().refine((p) => p.startsWith("/"), "must be an absolute path");
+// Whitespace would split the path in the unit's BindReadOnlyPaths= list.
+const absolutePath = z
+  .string()
+  .refine((p) => p.startsWith("/"), "must be an absolute path")
+  .refine((p) => !/\s/.test(p), "must not contain spaces (systemd's path lists split on them)");
 
 const settingsSchema = z
   .strictObject({

@@ -229,6 +229,27 @@ describe("inventory mistakes", () => {
   });
 });
 
+describe("loopback addresses", () => {
+  it("lets the only server keep its own exporters on loopback: it scrapes them itself", () => {
+    const fleet = load(
+      "hosts:\n  mon1: {ssh: mon1, address: 127.0.0.1, roles: [server]}\n  web1: {ssh: web1}\n",
+    );
+    const node = renderFleetHost(fleet, "mon1", HOST_TARGET).services.find((s) => s.id === "node");
+    assert.ok(node?.args.includes("--web.listen-address=127.0.0.1:9100"));
+  });
+
+  it("names a host whose address is loopback once, at the host, when another server must reach it", () => {
+    assert.deepEqual(
+      problems(
+        "exporters: {node: {}, blackbox: {targets: [{url: 'https://example.org'}]}}\nhosts:\n  mon1: {ssh: mon1, roles: [server]}\n  web1: {ssh: web1, address: 127.0.0.2}\n",
+      ),
+      [
+        "stackmon.yml:4:30: hosts.web1.address: is 127.0.0.2, a loopback address: the other servers cannot scrape web1 there (give the address the servers reach this host at (address: 10.0.0.12))",
+      ],
+    );
+  });
+});
+
 describe("scrape timeouts", () => {
   it("refuses a timeout longer than the interval, which Prometheus would refuse", () => {
     assert.deepEqual(

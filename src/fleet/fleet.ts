@@ -203,20 +203,8 @@ function hostConfig(
     basicAuth: { username: "prometheus", password_file: paths.scrapePassword(host.name) },
   };
   const { document, tlsFor } = exposedDocument(merged, placement.placement.exposed, ports, exposure);
-  const loopback = [...ports.keys()].flatMap((id): ConfigIssue[] => {
-    const component = components.find((c) => c.id === id);
-    const listen = getPath(document, [...(component?.configPath ?? []), "listen_address"]);
-    const parsed = typeof listen === "string" ? parseListen(listen) : undefined;
-    if (!component || !parsed || !/^(127\.|::1$|localhost$)/.test(parsed.host)) return [];
-    return [
-      {
-        path: [...component.configPath, "listen_address"],
-        message: `listens on loopback only, so the servers cannot scrape ${host.name}'s ${component.title}`,
-        hint: "leave listen_address out in a fleet: stackmon listens on the host's address with TLS and basic auth",
-      },
-    ];
-  });
-  if (loopback.length > 0) return { issues: toFile(loopback) };
+  const loopback = loopbackIssues(host, servers, components, merged, document, [...ports.keys()], toFile);
+  if (loopback.length > 0) return { issues: loopback };
   const final = options.validate(document);
   if ("issues" in final) return { issues: toFile(final.issues) };
   return {
@@ -225,6 +213,50 @@ function hostConfig(
     exposed: [...ports.keys()].sort(),
     generatedTls: [...tlsFor].sort(),
   };
+}
+
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+
+/**
+ * Exposed endpoints the other servers could not reach. A host scraped by itself alone (the only
+ * server) may keep everything on loopback. A loopback address of the host's is reported once, at
+ * the address, rather than at every listen_address stackmon derived from it. Paths are the file's.
+ */
+function loopbackIssues(
+  host: InventoryHost,
+  servers: readonly InventoryHost[],
+  components: readonly Component[],
+  merged: Raw,
+  document: Raw,
+  exposedIds: readonly string[],
+  toFile: (issues: readonly ConfigIssue[]) => ConfigIssue[],
+): ConfigIssue[] {
+  if (servers.every((server) => server.name === host.name)) return [];
+  const listenOf = (from: Raw, component: Component) => {
+    const listen = getPath(from, [...component.configPath, "listen_address"]);
+    return typeof listen === "string" ? parseListen(listen) : undefined;
+  };
+  const onLoopback = exposedIds.flatMap((id) => {
+    const component = components.find((c) => c.id === id);
+    const parsed = component && listenOf(document, component);
+    return component && parsed && LOOPBACK.test(parsed.host) ? [component] : [];
+  });
+  const userSet = onLoopback.filter((component) => listenOf(merged, component) !== undefined);
+  const atAddress: ConfigIssue = {
+    path: ["hosts", host.name, "address"],
+    message: `is ${host.address}, a loopback address: the other servers cannot scrape ${host.name} there`,
+    hint: "give the address the servers reach this host at (address: 10.0.0.12)",
+  };
+  return [
+    ...(onLoopback.length > userSet.length ? [atAddress] : []),
+    ...toFile(
+      userSet.map((component) => ({
+        path: [...component.configPath, "listen_address"],
+        message: `listens on loopback only, so the servers cannot scrape ${host.name}'s ${component.title}`,
+        hint: "leave listen_address out in a fleet: stackmon listens on the host's address with TLS and basic auth",
+      })),
+    ),
+  ];
 }
 
 interface IssueWithHost {

@@ -229,6 +229,19 @@ describe("inventory mistakes", () => {
   });
 });
 
+describe("a pair of servers", () => {
+  it("refuses Grafana as the engine: each would post every alert and keep its own silences", () => {
+    assert.deepEqual(
+      problems(
+        "alerting:\n  engine: grafana\n  mattermost: {webhook_url_file: /s/mm}\nhosts:\n  mon1: {ssh: mon1, roles: [server]}\n  mon2: {ssh: mon2, roles: [server]}\n",
+      ),
+      [
+        "stackmon.yml:2:11: alerting.engine: grafana cannot be the engine of two servers: each Grafana would post every alert, and silence alone (on mon1, mon2) (leave engine: alertmanager (the default) for a pair: the Alertmanagers form one cluster)",
+      ],
+    );
+  });
+});
+
 describe("loopback addresses", () => {
   it("lets the only server keep its own exporters on loopback: it scrapes them itself", () => {
     const fleet = load(

@@ -1,5 +1,6 @@
 // A fleet: every host of stackmon.yml with its own validated configuration. A file without
 // `hosts:` is a fleet of one, this machine, exactly as before inventories existed.
+import { alertingSettingsOf } from "../alerting/catalog.js";
 import type { Component } from "../components/component.js";
 import type { ConfigIssue } from "../config/configError.js";
 import { parseListen } from "../config/schemaParts.js";
@@ -188,6 +189,8 @@ function hostConfig(
   const merged = paired ? pairedDocument(base, host, servers, bindHost) : base;
   const first = options.validate(merged);
   if ("issues" in first) return { issues: toFile(first.issues) };
+  if (paired && alertingSettingsOf(first.config).engine === "grafana")
+    return { issues: toFile([GRAFANA_IN_A_PAIR]) };
 
   const ports = new Map<string, number>();
   for (const component of placement.placement.exposed) {
@@ -214,6 +217,17 @@ function hostConfig(
     generatedTls: [...tlsFor].sort(),
   };
 }
+
+/**
+ * Each Grafana of a pair would evaluate every rule and post every alert itself, and keep its own
+ * silences: Grafana's HA alerting gossips without TLS and is not something stackmon can test here.
+ */
+const GRAFANA_IN_A_PAIR: ConfigIssue = {
+  path: ["alerting", "engine"],
+  message:
+    "grafana cannot be the engine of two servers: each Grafana would post every alert, and silence alone",
+  hint: "leave engine: alertmanager (the default) for a pair: the Alertmanagers form one cluster",
+};
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 

@@ -173,24 +173,5 @@ grafana: { enabled: false }
         },
       );
     });
-
-    it("names the other server's Grafana, which keeps its own silences, when Grafana is the engine", async () => {
-      const fleet = load(`hosts:
-  mon1: { ssh: root@10.0.0.5, roles: [server] }
-  mon2: { ssh: root@10.0.0.6, roles: [server] }
-grafana: { enabled: true }
-alerting: { engine: grafana }
-`);
-      const first = recordingHost({ "/etc/stackmon/grafana/admin.password": "pw\n" });
-      const skipped: string[] = [];
-      const session = await connectAlertmanager(fleet, {
-        connect: () => Promise.resolve({ host: first.host, remote: true, close: () => Promise.resolve() }),
-        onSkipped: (reason) => skipped.push(reason),
-      });
-      assert.match(session.access.description, /^Grafana at .* on mon1$/);
-      assert.deepEqual(skipped, [
-        "mon2's Grafana keeps its own silences and is not asked: what it notifies is not silenced",
-      ]);
-    });
   });
 });

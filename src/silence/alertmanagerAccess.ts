@@ -16,7 +16,7 @@ export interface AccessOptions {
   readonly connect: HostConnector;
   /** The work directory of a stack run by `stackmon up --dir DIR`: its files are under it. */
   readonly dir?: string;
-  /** Told about each server this session does not reach, and why. */
+  /** Told why a server of a pair is passed over for the next. */
   readonly onSkipped?: (reason: string) => void;
 }
 
@@ -28,8 +28,7 @@ export interface AlertmanagerSession {
 /**
  * A server's Alertmanager: the first server's, or with a pair the first that answers. The pair's
  * Alertmanagers gossip as one cluster, so a silence made on either holds on both, and the
- * commands still work while one server is down (for the repair it is down for). With Grafana as
- * the engine, the first server's Grafana that answers; the others are named through onSkipped.
+ * commands still work while one server is down (for the repair it is down for).
  */
 export async function connectAlertmanager(
   fleet: Fleet,
@@ -52,12 +51,7 @@ export async function connectAlertmanager(
       continue;
     }
     // With one server there is nothing else to try: its own errors say what is wrong.
-    if (candidates.length === 1 || (await silenceApi(session.access).answers())) {
-      if (session.access.engine === "grafana") {
-        for (const other of candidates.slice(index + 1)) options.onSkipped?.(notShared(other));
-      }
-      return session;
-    }
+    if (candidates.length === 1 || (await silenceApi(session.access).answers())) return session;
     await session.close();
     const reason = `${session.access.description} did not answer`;
     if (last) throw withUnreachable(new UserError(reason, { hint: "is the stack running?" }), unreachable);
@@ -65,14 +59,6 @@ export async function connectAlertmanager(
     options.onSkipped?.(`${reason}; trying the next server`);
   }
   throw new Error("unreachable: the last server returns or throws");
-}
-
-/**
- * Grafana's Alertmanagers are not clustered: each server's Grafana evaluates and notifies on
- * its own, and keeps its own silences.
- */
-function notShared(server: FleetHost): string {
-  return `${server.name}'s Grafana keeps its own silences and is not asked: what it notifies is not silenced`;
 }
 
 /** The last server's error, with what happened to the servers tried before it. */

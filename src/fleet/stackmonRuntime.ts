@@ -5,9 +5,9 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, relative } from "node:path";
 import { UserError } from "../config/configError.js";
+import { packageRootOf } from "../lib/packageRoot.js";
 import type { Host } from "../host/host.js";
 import type { ResolvedBinary } from "../host/binaries.js";
 import type { BinarySpec } from "../render/desiredState.js";
@@ -71,9 +71,8 @@ function filesUnder(dir: string, skip: (path: string) => boolean): string[] {
 
 /** This stackmon, when it runs from its built code (dist/); undefined when it runs from sources. */
 export function localInstallation(): LocalInstallation | undefined {
-  const here = dirname(fileURLToPath(import.meta.url));
   if (import.meta.url.endsWith(".ts")) return undefined;
-  const packageRoot = resolve(here, "..", "..");
+  const packageRoot = packageRootOf(import.meta.url);
   const packages = productionPackages(packageRoot);
   // A package's own nested node_modules hold packages of their own, taken only when needed.
   const ownFiles = (dir: string) =>

@@ -1,9 +1,9 @@
 // Finding the program behind a BinarySpec on this machine: its known paths, then $PATH, or a
 // Node.js entry point shipped with stackmon itself.
 import { accessSync, constants, existsSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, join } from "node:path";
 import type { BinarySpec } from "../render/desiredState.js";
+import { packageRootOf } from "../lib/packageRoot.js";
 
 export interface ResolvedBinary {
   readonly command: string;
@@ -21,8 +21,8 @@ function isExecutable(path: string): boolean {
 }
 
 /** Where stackmon's own code lives: src/ (run through tsx) or dist/ (built). */
-const codeRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const runningFromSource = import.meta.url.endsWith(".ts");
+const codeRoot = join(packageRootOf(import.meta.url), runningFromSource ? "src" : "dist");
 
 export function resolveBinary(
   spec: BinarySpec,

@@ -30,8 +30,9 @@ function run(command: string, args: readonly string[], cwd: string): string {
 }
 
 /**
- * A scratch copy of the working tree with stackmon built by tsc (dist/), its node_modules a link
- * to the checkout's: stackmon as an installation runs it. The caller removes the directory.
+ * A scratch copy of the working tree with stackmon built as `npm run build` builds it (dist/, the
+ * CLI bundled), its node_modules a link to the checkout's: stackmon as an installation runs it.
+ * The caller removes the directory.
  */
 export function buildStackmonCopy(): string {
   const copy = mkdtempSync(join(tmpdir(), "stackmon-build-"));
@@ -43,20 +44,17 @@ export function buildStackmonCopy(): string {
     "README.md",
     "install.sh",
     "src",
+    "scripts",
   ]) {
     if (existsSync(join(REPO_ROOT, entry)))
       cpSync(join(REPO_ROOT, entry), join(copy, entry), { recursive: true });
   }
   symlinkSync(join(REPO_ROOT, "node_modules"), join(copy, "node_modules"));
-  run(
-    process.execPath,
-    [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
-    copy,
-  );
+  run("npm", ["run", "--silent", "build"], copy);
   return copy;
 }
 
-/** `npm pack` of the working tree, built with tsc in a scratch copy; returns the .tgz path. */
+/** `npm pack` of the working tree, built in a scratch copy; returns the .tgz path. */
 export function packStackmon(outDir: string): string {
   const copy = buildStackmonCopy();
   try {

@@ -4,7 +4,7 @@
 // pair (replica a and b) write the same target: VictoriaMetrics keeps one series, one sample per
 // scrape interval. The password never shows in argv, its log or its /flags page.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
@@ -292,6 +292,99 @@ storage:
       .map((m) => Number(m[2]))
       .reduce((a, b) => a + b, 0);
     assert.ok(removed > 0, "VictoriaMetrics reports the duplicates it removed");
+  });
+
+  /** Older than Prometheus keeps anything (15 days), well within the storage's 12 months. */
+  const old = Math.floor(Date.now() / 1000) - 40 * 86_400;
+
+  it("serves history older than Prometheus's retention through Grafana's default datasource", async () => {
+    const imported = await httpsRequest(`${vmUrl}/api/v1/import/prometheus`, ca, {
+      auth: { user: "prometheus", password: PASSWORD },
+      method: "POST",
+      body: `history_before_prometheus{kept="a year"} 42 ${old * 1000}\n`,
+    });
+    assert.equal(imported.status, 204, imported.body);
+    // The datasources Grafana would be given for this very stack.
+    const text = readFileSync(join(dir, "up", "stackmon.yml"), "utf8").replace(
+      "grafana: {enabled: false}",
+      "",
+    );
+    const state = renderStack(parseStackConfig(text, "stackmon.yml", {}), {
+      root: join(dir, "grafana"),
+      platform: "supervisor",
+    });
+    const file = state.files.find((f) => f.path === "/etc/grafana/provisioning/datasources/stackmon.yaml");
+    assert.ok(file);
+    const { datasources } = parse(maskedText(file.content)) as {
+      datasources: { uid: string; url: string; isDefault: boolean; basicAuthUser?: string }[];
+    };
+    const ask = async (uid: string) => {
+      const source = datasources.find((d) => d.uid === uid);
+      assert.ok(source, uid);
+      const url = `${source.url}/api/v1/query?${new URLSearchParams({ query: "history_before_prometheus", time: String(old + 10) }).toString()}`;
+      const answer = source.basicAuthUser
+        ? await httpsGet(url, ca, { user: source.basicAuthUser, password: PASSWORD })
+        : { status: 200, body: await (await fetch(url)).text() };
+      assert.equal(answer.status, 200, answer.body);
+      return (JSON.parse(answer.body) as { data: { result: VectorSample[] } }).data.result;
+    };
+    assert.deepEqual(
+      datasources.filter((d) => d.isDefault).map((d) => d.uid),
+      ["stackmon-storage"],
+    );
+    const fromDefault = await eventually("the 40-day-old sample from the default datasource", async () => {
+      const result = await ask("stackmon-storage");
+      return result.length > 0 ? result : undefined;
+    });
+    assert.deepEqual(
+      fromDefault.map((r) => [r.metric["kept"], r.value[1]]),
+      [["a year", "42"]],
+    );
+    assert.deepEqual(await ask("stackmon-prometheus"), [], "Prometheus itself has no such history");
+  });
+
+  it("is backed up and restored as docs/storage.md says: a snapshot through the authenticated API, vmbackup, vmrestore", async () => {
+    // The 40-day-old sample of the test before is in what is backed up.
+    const auth = { user: "prometheus", password: PASSWORD };
+    assert.equal((await httpsGet(`${vmUrl}/snapshot/create`, ca)).status, 401, "snapshots need the password");
+    const created = await httpsGet(`${vmUrl}/snapshot/create`, ca, auth);
+    const snapshot = (JSON.parse(created.body) as { snapshot?: string }).snapshot ?? "";
+    assert.match(snapshot, /^\d{14}-[0-9A-F]+$/, created.body);
+    const vm = processWith(`-storageDataPath=${workDir}`);
+    const dataPath = vm?.argv
+      .find((a) => a.startsWith("-storageDataPath="))
+      ?.slice("-storageDataPath=".length);
+    assert.ok(dataPath);
+    const [toolPort, restoredPort] = await freePorts(2);
+    const tool = (name: string, args: readonly string[]) => {
+      const run = spawnSync(name, [`-httpListenAddr=127.0.0.1:${toolPort}`, ...args], { encoding: "utf8" });
+      assert.equal(run.status, 0, `${name}: ${run.stderr}`);
+    };
+    const backup = `fs://${join(dir, "backup")}`;
+    tool("vmbackup", [`-storageDataPath=${dataPath}`, `-snapshotName=${snapshot}`, `-dst=${backup}`]);
+    const deleted = await httpsGet(`${vmUrl}/snapshot/delete?snapshot=${snapshot}`, ca, auth);
+    assert.equal(deleted.status, 200, deleted.body);
+    const restoredPath = join(dir, "restored");
+    tool("vmrestore", [`-src=${backup}`, `-storageDataPath=${restoredPath}`]);
+    const restored = spawn(
+      "victoria-metrics",
+      [
+        `-storageDataPath=${restoredPath}`,
+        "-retentionPeriod=12",
+        `-httpListenAddr=127.0.0.1:${restoredPort}`,
+      ],
+      { stdio: "ignore" },
+    );
+    pair.push(restored);
+    const found = await eventually("the old sample in the restored copy", async () => {
+      const url = `http://127.0.0.1:${restoredPort}/api/v1/query?${new URLSearchParams({ query: "history_before_prometheus", time: String(old + 10) }).toString()}`;
+      const body = (await (await fetch(url)).json()) as { data: { result: VectorSample[] } };
+      return body.data.result.length > 0 ? body.data.result : undefined;
+    });
+    assert.deepEqual(
+      found.map((r) => [r.metric["kept"], r.value[1]]),
+      [["a year", "42"]],
+    );
   });
 
   const firing = (client: PrometheusClient, alertname: string, labels: string) =>

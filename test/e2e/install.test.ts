@@ -33,8 +33,9 @@ const MYSQL_PASSWORD = "e2e-mysql 'quoted' \\ password";
 const DUPLICATI_TOKEN = "e2e-duplicati-token";
 /** A real ext4 filesystem of the container's own, small enough to fill in a moment. */
 const DATA_MOUNT = "/srv/data";
-/** The PM2 user of the container. */
+/** The PM2 users of the container: each has a daemon of its own, watched by an exporter of its own. */
 const PM2_USER = "deploy";
+const PM2_OTHER_USER = "api";
 /**
  * PM2 itself is not part of the installed package (the exporter speaks PM2's RPC on its own): the
  * container runs the project's development copy, bound read-only, with the Node.js install.sh put in.
@@ -50,6 +51,7 @@ interface Ports {
   readonly mysql: number;
   readonly duplicati: number;
   readonly pm2: number;
+  readonly pm2Other: number;
 }
 
 /** The container's stack, on free loopback ports (it shares this host's network). */
@@ -94,8 +96,10 @@ exporters:
     token_file: /etc/stackmon/secrets/duplicati.token
   pm2:
     enabled: true
-    user: ${PM2_USER}
     listen_address: 127.0.0.1:${ports.pm2}
+    users:
+      - {user: ${PM2_USER}}
+      - {user: ${PM2_OTHER_USER}, listen_address: "127.0.0.1:${ports.pm2Other}"}
 alerting:
   group_wait: 1s
   group_interval: 5s
@@ -220,7 +224,7 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       key: readFileSync(certificate.keyFile),
     });
     mattermost = await startMattermost({ channels: ["ops-critical", "ops"] });
-    const [prometheus, alertmanager, node, blackbox, mysql, duplicati, pm2] = await freePorts(7);
+    const [prometheus, alertmanager, node, blackbox, mysql, duplicati, pm2, pm2Other] = await freePorts(8);
     ports = {
       prometheus: prometheus!,
       alertmanager: alertmanager!,
@@ -229,6 +233,7 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
       mysql: mysql!,
       duplicati: duplicati!,
       pm2: pm2!,
+      pm2Other: pm2Other!,
     };
     downloads.file("/install.sh", join(process.cwd(), "install.sh"));
     downloads.file("/stackmon.tgz", packStackmon(work));
@@ -272,10 +277,12 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     await container.writeFile("/etc/stackmon/secrets/node.password", `${NODE_PASSWORD}\n`, "0600");
     await container.writeFile("/etc/stackmon/secrets/mysql-exporter.password", `${MYSQL_PASSWORD}\n`, "0600");
     await container.writeFile("/etc/stackmon/secrets/duplicati.token", `${DUPLICATI_TOKEN}\n`, "0600");
-    // The account whose PM2 daemon the PM2 exporter watches (its daemon starts once Node is in).
-    await container.run("useradd", ["--create-home", "--shell", "/bin/bash", PM2_USER]);
-    // As on a server where PM2 ran before monitoring: its unit maps PM2_HOME in, so it must exist.
-    await container.run("runuser", ["-u", PM2_USER, "--", "mkdir", `/home/${PM2_USER}/.pm2`]);
+    // The accounts whose PM2 daemons the PM2 exporters watch (their daemons start once Node is in).
+    for (const user of [PM2_USER, PM2_OTHER_USER]) {
+      await container.run("useradd", ["--create-home", "--shell", "/bin/bash", user]);
+      // As on a server where PM2 ran before monitoring: its unit maps PM2_HOME in, so it must exist.
+      await container.run("runuser", ["-u", user, "--", "mkdir", `/home/${user}/.pm2`]);
+    }
     await container.writeFile("/etc/stackmon/secrets/mattermost.url", `${mattermost.hookUrl()}\n`, "0600");
   });
 
@@ -387,25 +394,42 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
   });
 
   it("every hardened exporter sees what the same program sees unconfined", async () => {
-    // The PM2 exporter's user gets a daemon with one app, now that Node.js is installed.
-    await container.writeFile(`/home/${PM2_USER}/shop.js`, HTTP_APP);
-    await container.run("runuser", [
-      "-u",
-      PM2_USER,
-      "--",
-      "env",
-      `HOME=/home/${PM2_USER}`,
-      "PATH=/opt/stackmon/node/bin:/usr/bin:/bin",
-      PM2,
-      "start",
-      `/home/${PM2_USER}/shop.js`,
-      "--name",
-      "shop",
-    ]);
-    const pm2Metrics = `http://127.0.0.1:${ports.pm2}/metrics`;
-    await eventually("the PM2 exporter reaching the daemon", async () =>
-      /^pm2_daemon_up(\{[^}]*\})? 1$/m.test(await scrape(pm2Metrics)),
-    );
+    // Each PM2 user gets a daemon with an app called shop, now that Node.js is installed.
+    for (const user of [PM2_USER, PM2_OTHER_USER]) {
+      await container.writeFile(`/home/${user}/shop.js`, HTTP_APP);
+      await container.run("runuser", [
+        "-u",
+        user,
+        "--",
+        "env",
+        `HOME=/home/${user}`,
+        "PATH=/opt/stackmon/node/bin:/usr/bin:/bin",
+        PM2,
+        "start",
+        `/home/${user}/shop.js`,
+        "--name",
+        "shop",
+      ]);
+    }
+    for (const port of [ports.pm2, ports.pm2Other]) {
+      await eventually("the PM2 exporter reaching the daemon", async () =>
+        /^pm2_daemon_up(\{[^}]*\})? 1$/m.test(await scrape(`http://127.0.0.1:${port}/metrics`)),
+      );
+    }
+    // Each user's exporter sees its own PM2_HOME, and nothing else of /home.
+    for (const user of [PM2_USER, PM2_OTHER_USER]) {
+      const pid = (
+        await container.run("systemctl", [
+          "show",
+          "-p",
+          "MainPID",
+          "--value",
+          `stackmon-pm2-exporter-${user}.service`,
+        ])
+      ).trim();
+      const seen = await container.run("nsenter", ["-t", pid, "-m", "find", "/home", "-maxdepth", "2"]);
+      assert.deepEqual(seen.trim().split("\n").sort(), ["/home", `/home/${user}`, `/home/${user}/.pm2`]);
+    }
 
     const hardened = exporters();
     const urls = await scrapeUrls();

@@ -16,6 +16,7 @@ import { inventoryOf, type PanelInventory, type QueryInventory } from "../../src
 import { interpolate } from "../../src/dashboards/promql.js";
 import { stackDashboards } from "../../src/dashboards/stackDashboards.js";
 import { PrometheusClient } from "../../src/lib/prometheusClient.js";
+import { components } from "../../src/components/registry.js";
 import { parseStackConfig } from "../../src/stack.js";
 import { startMariaDb, type TestMariaDb } from "../helpers/mariadb.js";
 import { HTTP_APP, startPm2, type TestPm2 } from "../helpers/pm2.js";
@@ -23,6 +24,9 @@ import { freePorts } from "../helpers/ports.js";
 import { REPO_ROOT, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
 import { makeCertificate } from "../helpers/tls.js";
 import { eventually } from "../helpers/eventually.js";
+
+/** The overview and every dashboard of the registry: the stack below turns every component on. */
+const EVERY_DASHBOARD = ["stackmon-overview", ...components.flatMap((c) => c.dashboardUids)];
 
 const TOKEN = "dashboards-test-token-0123456789";
 const UP_TARGET: RenderTarget = { root: "", platform: "supervisor" };
@@ -243,20 +247,12 @@ storage: {enabled: true, listen_address: "127.0.0.1:${vm}"}
 
   const dashboards = () => stackDashboards(parseStackConfig(configText, "stackmon.yml", {}), UP_TARGET);
 
-  it("has the dashboards of every component of this stack and the overview", () => {
+  it("has the dashboards of every component of the registry and the overview", () => {
     assert.deepEqual(
-      dashboards().map((d) => d.uid),
-      [
-        "stackmon-alertmanager",
-        "stackmon-backups",
-        "stackmon-mysql",
-        "stackmon-node",
-        "stackmon-overview",
-        "stackmon-pm2",
-        "stackmon-prometheus",
-        "stackmon-storage",
-        "stackmon-websites",
-      ],
+      dashboards()
+        .map((d) => d.uid)
+        .sort(),
+      [...EVERY_DASHBOARD].sort(),
     );
   });
 
@@ -268,17 +264,7 @@ storage: {enabled: true, listen_address: "127.0.0.1:${vm}"}
     }
   });
 
-  for (const uid of [
-    "stackmon-overview",
-    "stackmon-node",
-    "stackmon-mysql",
-    "stackmon-websites",
-    "stackmon-pm2",
-    "stackmon-backups",
-    "stackmon-prometheus",
-    "stackmon-alertmanager",
-    "stackmon-storage",
-  ]) {
+  for (const uid of EVERY_DASHBOARD) {
     it(`runs every query of ${uid} without error, with data wherever the panel promises some`, async () => {
       const spec = dashboards().find((d) => d.uid === uid);
       assert.ok(spec, `${uid} is rendered`);

@@ -231,4 +231,45 @@ hosts:
       await lab.exec("mon1", "systemctl", ["start", "prometheus-alertmanager.service"]);
     }
   });
+
+  it("silences over SSH through the server that answers, and the cluster shares it once both are back", async () => {
+    interface Listed {
+      readonly id: string;
+      readonly status: { readonly state: string };
+    }
+    await lab.exec("mon1", "systemctl", ["stop", "prometheus-alertmanager.service"]);
+    let id: string;
+    try {
+      const added = await stackmon(
+        "silence",
+        "add",
+        "--host",
+        "store1",
+        "--for",
+        "30m",
+        "--comment",
+        "e2e",
+        "--json",
+      );
+      assert.equal(added.status, 0, `${added.stdout}\n${added.stderr}`);
+      assert.match(added.stderr, /on mon1 did not answer; trying the next server/);
+      id = (JSON.parse(added.stdout) as { id: string }).id;
+    } finally {
+      await lab.exec("mon1", "systemctl", ["start", "prometheus-alertmanager.service"]);
+    }
+    // mon1 answers first again, and knows the silence made while it was down only by gossip.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const listed = await stackmon("silence", "list", "--json");
+      const fromMon1 = listed.status === 0 && !/mon1 did not answer/.test(listed.stderr);
+      const silences = listed.status === 0 ? (JSON.parse(listed.stdout) as Listed[]) : [];
+      if (fromMon1 && silences.some((s) => s.id === id && s.status.state === "active")) break;
+      if (Date.now() > deadline) assert.fail(`mon1 never listed ${id}: ${listed.stdout}\n${listed.stderr}`);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    const expired = await stackmon("silence", "expire", id, "--json");
+    assert.equal(expired.status, 0, `${expired.stdout}\n${expired.stderr}`);
+    const all = JSON.parse((await stackmon("silence", "list", "--all", "--json")).stdout) as Listed[];
+    assert.equal(all.find((s) => s.id === id)?.status.state, "expired");
+  });
 });

@@ -23,9 +23,10 @@ await build({
   target: "node20",
   sourcemap: true,
   logLevel: "warning",
-  // Loaded only by what needs them (PM2 and prom-client by the exporters, the Grafana SDK on
-  // first use by the dashboards), or at run time from the sources (tsx): left to Node.js.
-  external: ["pm2", "prom-client", "bcryptjs", "@grafana/grafana-foundation-sdk", "tsx"],
+  // Loaded only by what needs them (PM2 and prom-client by the exporters, bcryptjs by apply's
+  // web configs), or at run time from the sources (tsx): left to Node.js. The Grafana SDK is
+  // bundled into the dashboards' chunk, loaded only by commands that render.
+  external: ["pm2", "prom-client", "bcryptjs", "tsx"],
   // yaml is CommonJS: its require() of Node's own modules needs a real require.
   banner: {
     js: "import { createRequire as stackmonCreateRequire } from 'node:module';\nconst require = stackmonCreateRequire(import.meta.url);",

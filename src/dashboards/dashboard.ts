@@ -5,10 +5,7 @@ import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import type { Panel, VariableModel } from "@grafana/grafana-foundation-sdk/dashboard";
 import type { DashboardSpec } from "../components/component.js";
 import { datasourceVariable } from "./variables.js";
-import type * as DashboardModule from "@grafana/grafana-foundation-sdk/dashboard";
-import { sdkModule } from "./grafanaSdk.js";
-
-const dashboard = sdkModule<typeof DashboardModule>("dashboard");
+import { dashboard } from "./grafanaSdk.js";
 
 /** Every stackmon dashboard carries this tag; the link menu on each lists them all by it. */
 export const STACKMON_TAG = "stackmon";

@@ -15,22 +15,7 @@ import type { PanelBuilder as TablePanelBuilder } from "@grafana/grafana-foundat
 import type { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
 import type * as units from "@grafana/grafana-foundation-sdk/units";
 import { PROMETHEUS } from "./variables.js";
-import type * as CommonModule from "@grafana/grafana-foundation-sdk/common";
-import type * as DashboardModule from "@grafana/grafana-foundation-sdk/dashboard";
-import type * as PrometheusModule from "@grafana/grafana-foundation-sdk/prometheus";
-import type * as StatModule from "@grafana/grafana-foundation-sdk/stat";
-import type * as StatetimelineModule from "@grafana/grafana-foundation-sdk/statetimeline";
-import type * as TableModule from "@grafana/grafana-foundation-sdk/table";
-import type * as TimeseriesModule from "@grafana/grafana-foundation-sdk/timeseries";
-import { sdkModule } from "./grafanaSdk.js";
-
-const common = sdkModule<typeof CommonModule>("common");
-const dashboard = sdkModule<typeof DashboardModule>("dashboard");
-const prometheus = sdkModule<typeof PrometheusModule>("prometheus");
-const stat = sdkModule<typeof StatModule>("stat");
-const statetimeline = sdkModule<typeof StatetimelineModule>("statetimeline");
-const table = sdkModule<typeof TableModule>("table");
-const timeseries = sdkModule<typeof TimeseriesModule>("timeseries");
+import { common, dashboard, prometheus, stat, statetimeline, table, timeseries } from "./grafanaSdk.js";
 
 /** One of Grafana's unit ids, as the SDK lists them. */
 export type Unit = Extract<(typeof units)[keyof typeof units], string>;

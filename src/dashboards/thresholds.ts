@@ -5,10 +5,7 @@ import type { ThresholdsConfigBuilder } from "@grafana/grafana-foundation-sdk/da
 import type { ResolvedAlert, ThresholdUnit } from "../alerting/alertRule.js";
 import type { AlertThresholdRef } from "../components/component.js";
 import { thresholdOf } from "../alerting/catalog.js";
-import type * as DashboardModule from "@grafana/grafana-foundation-sdk/dashboard";
-import { sdkModule } from "./grafanaSdk.js";
-
-const dashboard = sdkModule<typeof DashboardModule>("dashboard");
+import { dashboard } from "./grafanaSdk.js";
 
 export type { AlertThresholdRef };
 

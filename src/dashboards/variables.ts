@@ -6,10 +6,7 @@ import type {
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import type { DataSourceRef } from "@grafana/grafana-foundation-sdk/common";
 import { DATASOURCE_VARIABLE, PROMETHEUS_DATASOURCE_UID } from "../components/shared/grafanaDatasources.js";
-import type * as DashboardModule from "@grafana/grafana-foundation-sdk/dashboard";
-import { sdkModule } from "./grafanaSdk.js";
-
-const dashboard = sdkModule<typeof DashboardModule>("dashboard");
+import { dashboard } from "./grafanaSdk.js";
 
 /** What every panel, query and variable refers to: the datasource variable. */
 export const PROMETHEUS: DataSourceRef = { type: "prometheus", uid: `\${${DATASOURCE_VARIABLE}}` };

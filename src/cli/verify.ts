@@ -4,10 +4,12 @@ import { alertmanagerLogReader } from "../alerting/alertmanagerLog.js";
 import { alertingSettingsOf } from "../alerting/catalog.js";
 import { UserError } from "../config/configError.js";
 import { connectorFor } from "../fleet/connect.js";
+import type { Fleet } from "../fleet/fleet.js";
 import { findHost } from "../fleet/renderFleet.js";
 import { verifyFleet } from "../fleet/verifyFleet.js";
 import { renderRunnable } from "../host/supervisor/supervisor.js";
 import { logEvent } from "../lib/cliLog.js";
+import type { ScrapeJob } from "../render/desiredState.js";
 import { parseDuration } from "../lib/duration.js";
 import { formatTable } from "../lib/textTable.js";
 import { HOST_TARGET, renderFleetHost } from "../stack.js";
@@ -78,6 +80,7 @@ ${FLEET_FLAGS_HELP}
           notificationWindowMs: 2 * groupInterval + 60_000,
         };
       },
+      scrapedBy: scrapeJobsOfOtherServers(fleet),
     });
     const json = args.values["json"] === true;
     if (!fleet.inventory) {
@@ -110,4 +113,17 @@ function formatFleetChecks(checks: readonly (Check & { readonly host: string })[
   const verdict =
     failed === 0 ? `All ${checks.length} checks passed.` : `${failed} of ${checks.length} checks failed.`;
   return `${formatTable(rows)}\n\n${verdict}`;
+}
+
+/** The jobs every other server scrapes a host with, each server rendered once. */
+function scrapeJobsOfOtherServers(fleet: Fleet): (name: string) => readonly ScrapeJob[] {
+  const servers = fleet.hosts.filter((h) => h.roles.includes("server"));
+  const jobs = new Map<string, readonly ScrapeJob[]>();
+  const jobsOf = (server: string) => {
+    const known = jobs.get(server) ?? renderFleetHost(fleet, server, HOST_TARGET).scrapeJobs;
+    jobs.set(server, known);
+    return known;
+  };
+  return (name) =>
+    fleet.inventory ? servers.filter((s) => s.name !== name).flatMap((s) => jobsOf(s.name)) : [];
 }

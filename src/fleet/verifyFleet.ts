@@ -1,7 +1,7 @@
 // verify over a fleet: each host asked about itself (units, endpoints, protection), each server
 // about the whole fleet (every host's targets up, rules, Alertmanager, the Watchdog), in
 // parallel, each waiting up to the same deadline for what is still pending.
-import type { DesiredState } from "../render/desiredState.js";
+import type { DesiredState, ScrapeJob } from "../render/desiredState.js";
 import type { Host } from "../host/host.js";
 import { concluded, settled, verifyStack, type Check, type VerifyInput } from "../verify/verify.js";
 import type { FleetRunOptions } from "./applyFleet.js";
@@ -18,6 +18,8 @@ export interface FleetVerifyOptions extends Omit<FleetRunOptions, "readSecret"> 
     host: Host,
     desired: DesiredState,
   ) => Pick<VerifyInput, "alertmanagerLog" | "notificationWindowMs">;
+  /** The jobs the fleet's other hosts (its servers) scrape this host's endpoints with. */
+  readonly scrapedBy?: (name: string) => readonly ScrapeJob[];
 }
 
 export function verifyFleet(options: FleetVerifyOptions): Promise<HostOutcome<Check[]>[]> {
@@ -35,6 +37,7 @@ export function verifyFleet(options: FleetVerifyOptions): Promise<HostOutcome<Ch
           desired,
           host: session.host,
           ...options.deliveryFor?.(name, session.host, desired),
+          ...(options.scrapedBy ? { scrapedBy: options.scrapedBy(name) } : {}),
         };
         let checks = await verifyStack(input);
         while (!settled(checks) && Date.now() < deadline) {

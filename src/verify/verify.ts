@@ -28,6 +28,8 @@ export interface VerifyInput {
   readonly alertmanagerLog?: () => Promise<string | undefined>;
   /** How far back a failed notification counts as current: two group intervals and a minute. */
   readonly notificationWindowMs?: number;
+  /** The jobs other hosts (a fleet's servers) scrape this host's endpoints with. */
+  readonly scrapedBy?: readonly ScrapeJob[];
 }
 
 export function allPassed(checks: readonly Check[]): boolean {
@@ -240,18 +242,22 @@ function scrapedAddresses(job: ScrapeJob): string[] {
 
 /**
  * An endpoint Prometheus scrapes with basic auth must refuse a request without credentials
- * (401); one it scrapes without must be open. Anything else means the config and the running
+ * (401); one it scrapes without must be open. A fleet's agent is asked about the endpoints the
+ * servers scrape on it. Anything else means the config and the running
  * service disagree.
  */
-async function protectionChecks(host: Host, desired: DesiredState): Promise<Check[]> {
+async function protectionChecks(
+  host: Host,
+  desired: DesiredState,
+  scrapedBy: readonly ScrapeJob[],
+): Promise<Check[]> {
   const checks: Check[] = [];
+  const jobs = [...desired.scrapeJobs, ...scrapedBy];
   for (const service of desired.services.filter(
     (s): s is ServiceSpec & { listen: NonNullable<ServiceSpec["listen"]> } => s.listen !== undefined,
   )) {
     const address = reachableAddress(service.listen);
-    const job = desired.scrapeJobs.find(
-      (j) => j.metricsPath === undefined && scrapedAddresses(j).includes(address),
-    );
+    const job = jobs.find((j) => j.metricsPath === undefined && scrapedAddresses(j).includes(address));
     if (!job) continue;
     const url = `${service.scheme}://${address}${service.authProbePath ?? "/metrics"}`;
     const response = await host.http(url);
@@ -308,7 +314,7 @@ export async function verifyStack(input: VerifyInput): Promise<Check[]> {
     }
   }
   checks.push(...(await deliveryChecks(input)));
-  checks.push(...(await protectionChecks(input.host, input.desired)));
+  checks.push(...(await protectionChecks(input.host, input.desired, input.scrapedBy ?? [])));
   return checks;
 }
 

@@ -173,6 +173,22 @@ hosts:
     for (const target of ["node mon1", "node web1", "node db1", "mysql db1", "pm2 web1"]) {
       assert.match(verified.stdout, new RegExp(`^mon1 +target ${target} +OK`, "m"), target);
     }
+    // Each agent is asked whether the endpoints the server scrapes on it refuse a stranger.
+    for (const [host, endpoint] of [
+      ["web1", "node"],
+      ["web1", "pm2"],
+      ["db1", "node"],
+      ["db1", "mysql"],
+    ]) {
+      assert.match(
+        verified.stdout,
+        new RegExp(
+          `^${host} +endpoint ${endpoint} 10\\.78\\.0\\.\\d+:\\d+ +OK +refuses a request without credentials \\(401\\), TLS`,
+          "m",
+        ),
+        `${host} ${endpoint}`,
+      );
+    }
     const targets = await lab.ssh("mon1", "curl -s http://127.0.0.1:9090/api/v1/targets");
     const active = (
       JSON.parse(targets.stdout) as {

@@ -24,4 +24,4 @@ if [ "$suite" != unit ]; then
 fi
 [ -d node_modules ] || npm ci
 # shellcheck disable=SC2086
-exec node --import tsx --test --test-concurrency=2 --test-timeout=600000 $files
+exec node --import tsx --test --test-concurrency=3 --test-timeout=600000 $files

@@ -2,16 +2,16 @@
 // controller that applies them over SSH, a server that scrapes every host over TLS with basic
 // auth, and alerts that reach a Mattermost stand-in naming the host they are about.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { ChildProcess } from "node:child_process";
-import { REPO_ROOT } from "../helpers/stackmon.js";
 import type { Post } from "../helpers/mattermost.js";
 import { buildStackmonCopy } from "./artifacts.js";
 import { cannotBootReason } from "./container.js";
 import { FleetLab } from "./fleet/fleetLab.js";
+import { LabMattermost, labStackmon, postTitle } from "./fleet/labSession.js";
+import type { CommandResult } from "../../src/host/host.js";
 import { ensureFleetRootfs, NO_SUDO_USER, SUDO_USER } from "./fleet/fleetRootfs.js";
 
 const skipReason = cannotBootReason();
@@ -31,52 +31,12 @@ describe("a fleet applied over SSH", { skip: skipReason ?? false }, () => {
   let controller: string;
   let work: string;
   let config: string;
-  let postsFile: string;
-  let mattermost: ChildProcess;
-
-  /** stackmon as the controller runs it: built, inside the LAN namespace. */
-  const stackmon = (...args: string[]) =>
-    lab.lanExec(
-      process.execPath,
-      [
-        join(controller, "dist/cli/main.js"),
-        ...args,
-        "-c",
-        config,
-        "--state",
-        join(work, "state"),
-        "--ssh-config",
-        lab.sshConfig,
-      ],
-      { timeoutMs: 900_000 },
-    );
-
-  const posts = (): Post[] =>
-    existsSync(postsFile)
-      ? readFileSync(postsFile, "utf8")
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as Post)
-      : [];
-
-  const title = (post: Post) => post.attachments[0]?.title ?? post.text.split("\n")[0] ?? "";
-
-  /** The first post from index `since` on that matches. */
-  async function waitForPost(
-    predicate: (post: Post) => boolean,
-    since = 0,
-    timeoutMs = 120_000,
-  ): Promise<Post> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = posts().slice(since).find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) {
-        throw new Error(`no such post within ${timeoutMs} ms; posts: ${posts().map(title).join(" | ")}`);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  let mattermost: LabMattermost;
+  let stackmon: (...args: string[]) => Promise<CommandResult>;
+  const posts = () => mattermost.posts();
+  const title = postTitle;
+  const waitForPost = (predicate: (post: Post) => boolean, since: number) =>
+    mattermost.waitForPost(predicate, since);
 
   function configText(hookUrlFile: string, mysqlPasswordFile: string): string {
     const [mon1, web1, db1] = HOSTS.map((name) => lab.host(name).address);
@@ -127,32 +87,19 @@ hosts:
       log: (l) => console.log(`lab: ${l}`),
     });
     work = mkdtempSync(join(tmpdir(), "stackmon-fleet-e2e-"));
-    postsFile = join(work, "posts.jsonl");
     // The PM2 user's home as PM2 would leave it (no daemon runs: its exporter says so).
     await lab.exec("web1", "install", ["-d", "-o", NO_SUDO_USER, `/home/${NO_SUDO_USER}/.pm2`]);
-    mattermost = lab.lanSpawn(process.execPath, [
-      "--import",
-      import.meta.resolve("tsx"),
-      join(REPO_ROOT, "test/e2e/fleet/mattermostInLan.ts"),
-      "10.78.0.1",
-      postsFile,
-      "ops-critical",
-      "ops",
-    ]);
-    const hookUrl = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      mattermost.stdout?.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        const line = out.split("\n")[0];
-        if (out.includes("\n") && line) resolve(line.trim());
-      });
-      mattermost.once("exit", (code) => reject(new Error(`the Mattermost stand-in exited (${code})`)));
+    mattermost = await LabMattermost.start(lab, {
+      address: "10.78.0.1",
+      postsFile: join(work, "posts.jsonl"),
+      channels: ["ops-critical", "ops"],
     });
     const hookUrlFile = join(work, "mattermost.url");
-    writeFileSync(hookUrlFile, `${hookUrl}\n`, { mode: 0o600 });
+    writeFileSync(hookUrlFile, `${mattermost.hookUrl}\n`, { mode: 0o600 });
     const mysqlPasswordFile = join(work, "mysql.password");
     writeFileSync(mysqlPasswordFile, "fleet-mysql-password-never-shown\n", { mode: 0o600 });
     config = join(work, "stackmon.yml");
+    stackmon = labStackmon(lab, { controller, config, state: join(work, "state") });
     writeFileSync(config, configText(hookUrlFile, mysqlPasswordFile));
   });
 

@@ -2,16 +2,16 @@
 // cluster their Alertmanagers, a storage host keeping the pair's samples once, and alerts that
 // reach Mattermost exactly once with either Alertmanager gone.
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Post } from "../helpers/mattermost.js";
-import { REPO_ROOT } from "../helpers/stackmon.js";
 import { buildStackmonCopy } from "./artifacts.js";
 import { cannotBootReason } from "./container.js";
 import { FleetLab } from "./fleet/fleetLab.js";
+import { LabMattermost, labStackmon, postTitle } from "./fleet/labSession.js";
+import type { CommandResult } from "../../src/host/host.js";
 import { ensureFleetRootfs } from "./fleet/fleetRootfs.js";
 
 const skipReason = cannotBootReason();
@@ -32,43 +32,12 @@ describe("two servers and a storage host", { skip: skipReason ?? false }, () => 
   let controller: string;
   let work: string;
   let config: string;
-  let postsFile: string;
-  let mattermost: ChildProcess;
-
-  const stackmon = (...args: string[]) =>
-    lab.lanExec(
-      process.execPath,
-      [
-        join(controller, "dist/cli/main.js"),
-        ...args,
-        "-c",
-        config,
-        "--state",
-        join(work, "state"),
-        "--ssh-config",
-        lab.sshConfig,
-      ],
-      { timeoutMs: 900_000 },
-    );
-
-  const posts = (): Post[] =>
-    existsSync(postsFile)
-      ? readFileSync(postsFile, "utf8")
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as Post)
-      : [];
-  const title = (post: Post) => post.attachments[0]?.title ?? post.text.split("\n")[0] ?? "";
-
-  async function waitForPost(predicate: (post: Post) => boolean, since: number, timeoutMs = 150_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = posts().slice(since).find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such post; posts: ${posts().map(title).join(" | ")}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  let mattermost: LabMattermost;
+  let stackmon: (...args: string[]) => Promise<CommandResult>;
+  const posts = () => mattermost.posts();
+  const title = postTitle;
+  const waitForPost = (predicate: (post: Post) => boolean, since: number) =>
+    mattermost.waitForPost(predicate, since);
 
   /** An instant query of the storage host's VictoriaMetrics, over TLS checked against the CA. */
   async function storageQuery(query: string): Promise<VectorSample[]> {
@@ -100,29 +69,16 @@ describe("two servers and a storage host", { skip: skipReason ?? false }, () => 
       log: (l) => console.log(`lab: ${l}`),
     });
     work = mkdtempSync(join(tmpdir(), "stackmon-ha-e2e-"));
-    postsFile = join(work, "posts.jsonl");
-    mattermost = lab.lanSpawn(process.execPath, [
-      "--import",
-      import.meta.resolve("tsx"),
-      join(REPO_ROOT, "test/e2e/fleet/mattermostInLan.ts"),
-      `${SUBNET}.1`,
-      postsFile,
-      "ops-critical",
-      "ops",
-    ]);
-    const hookUrl = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      mattermost.stdout?.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        const line = out.split("\n")[0];
-        if (out.includes("\n") && line) resolve(line.trim());
-      });
-      mattermost.once("exit", (code) => reject(new Error(`the Mattermost stand-in exited (${code})`)));
+    mattermost = await LabMattermost.start(lab, {
+      address: `${SUBNET}.1`,
+      postsFile: join(work, "posts.jsonl"),
+      channels: ["ops-critical", "ops"],
     });
     const hookUrlFile = join(work, "mattermost.url");
-    writeFileSync(hookUrlFile, `${hookUrl}\n`, { mode: 0o600 });
+    writeFileSync(hookUrlFile, `${mattermost.hookUrl}\n`, { mode: 0o600 });
     const [mon1, mon2, store1, web1] = HOSTS.map((name) => lab.host(name).address);
     config = join(work, "stackmon.yml");
+    stackmon = labStackmon(lab, { controller, config, state: join(work, "state") });
     writeFileSync(
       config,
       `global: { scrape_interval: 5s, evaluation_interval: 5s }

@@ -1,9 +1,10 @@
 // Waiting in tests for something that happens a moment later (a scrape, a reload, a post): the
-// probe is asked until it returns a value; an error it throws meanwhile is kept for the message.
+// probe is asked until it returns a value other than undefined and false (a predicate works as
+// well as a lookup); an error it throws meanwhile is kept for the message.
 
 export async function eventually<T>(
   what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 60_000,
   intervalMs = 500,
 ): Promise<T> {
@@ -12,7 +13,7 @@ export async function eventually<T>(
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined) return value;
+      if (value !== undefined && value !== false) return value;
     } catch (error) {
       last = `: ${(error as Error).message}`;
     }

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { sleep } from "../helpers/eventually.js";
+import { eventually, sleep } from "../helpers/eventually.js";
 import {
   DEFAULT_HOOK,
   HOOK_CREATOR,
@@ -15,6 +15,9 @@ import {
 } from "../helpers/mattermost.js";
 import { freePorts } from "../helpers/ports.js";
 import { runCliAsync, startUp, tempDir, type UpProcess } from "../helpers/stackmon.js";
+
+/** The critical route's own hook, which keeps working while the default one is deleted. */
+const CRITICAL_HOOK = "stackmon0crit0hook0id00000";
 
 interface AlertSpec {
   readonly labels: Record<string, string>;
@@ -29,10 +32,15 @@ describe("alert delivery through Alertmanager to Mattermost", () => {
   let config: string;
 
   before(async () => {
-    mattermost = await startMattermost({ channels: ["ops-critical", "ops"] });
+    mattermost = await startMattermost({
+      channels: ["ops-critical", "ops"],
+      hooks: [DEFAULT_HOOK, CRITICAL_HOOK],
+    });
     dir = tempDir("stackmon-delivery-");
     const urlFile = join(dir, "mattermost.url");
     writeFileSync(urlFile, `${mattermost.hookUrl()}\n`, { mode: 0o600 });
+    const criticalUrlFile = join(dir, "mattermost-critical.url");
+    writeFileSync(criticalUrlFile, `${mattermost.hookUrl(CRITICAL_HOOK)}\n`, { mode: 0o600 });
     const [port] = await freePorts(1);
     alertmanagerUrl = `http://127.0.0.1:${port}`;
     const text = `
@@ -49,7 +57,7 @@ alerting:
   group_interval: 2s
   mattermost:
     webhook_url_file: ${urlFile}
-    critical: {channel: ops-critical, mention: "@channel"}
+    critical: {channel: ops-critical, mention: "@channel", webhook_url_file: ${criticalUrlFile}}
     warning: {channel: ops, mention: "@alice"}
 `;
     config = join(dir, "stackmon.yml");
@@ -144,7 +152,23 @@ alerting:
     mattermost.deleteHook(DEFAULT_HOOK);
     try {
       const work = join(dir, "work");
-      const refused = await runCliAsync(["test-alert", "-c", config, "--dir", work, "--wait", "15s"]);
+      const testAlert = runCliAsync(["test-alert", "-c", config, "--dir", work, "--wait", "15s"]);
+      // Another receiver's notification succeeds meanwhile: Alertmanager 0.25 counts requests per
+      // integration, so only its log can tell that the test alert's own request failed.
+      await eventually("the test alert in Alertmanager", async () => {
+        const alerts = (await (await fetch(`${alertmanagerUrl}/api/v2/alerts`)).json()) as AlertSpec[];
+        return alerts.some((a) => a.labels["alertname"] === "StackmonTestAlert");
+      });
+      // A dozen groups (one post each) outnumber the failed requests of the groups still pending.
+      await send(
+        Array.from({ length: 12 }, (_, i) => ({
+          labels: { alertname: `OtherReceiverDelivered${i}`, severity: "critical", instance: "delivery" },
+          annotations: { summary: `another receiver's post ${i}` },
+        })),
+      );
+      const refused = await testAlert;
+      console.log("DEBUG", refused.stderr);
+      await mattermost.waitForPost((p) => p.visible.includes("another receiver's post 11"));
       assert.equal(refused.status, 2, `${refused.stdout}${refused.stderr}`);
       assert.match(
         refused.stdout,

@@ -85,7 +85,7 @@ describe("silences, maintenance windows and owners' channels in the real Alertma
     const urlFile = join(dir, "mattermost.url");
     writeFileSync(urlFile, `${mattermost.hookUrl()}\n`, { mode: 0o640 });
     const now = Date.now();
-    windowEnds = startOfMinute(now) + 4 * minute;
+    windowEnds = startOfMinute(now) + 3 * minute;
     const [prom, am, node] = await freePorts(3);
     alertmanagerUrl = `http://127.0.0.1:${am}`;
     configFile = join(dir, "stackmon.yml");

@@ -121,7 +121,9 @@ alerting:
     const post = await mattermost.waitForPost(
       (p) =>
         isFiring(p) &&
-        /crasher \(pm_id 0\) of root keeps restarting: \d+ restarts in 15 minutes at e2e-host/.test(p.visible),
+        /crasher \(pm_id 0\) of root keeps restarting: \d+ restarts in 15 minutes at e2e-host/.test(
+          p.visible,
+        ),
     );
     assert.equal(post.channel, "ops-critical");
   });

@@ -3,12 +3,21 @@
 // render of every component byte for byte.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fullExampleText } from "../../src/loadStack.js";
 import { buildStackmonCopy } from "../e2e/artifacts.js";
-import { runCli, tempDir } from "../helpers/stackmon.js";
+import { REPO_ROOT, runCli, tempDir } from "../helpers/stackmon.js";
 
 let copy = "";
 const dir = tempDir("stackmon-bundle-");
@@ -20,12 +29,12 @@ after(() => {
   if (copy) rmSync(copy, { recursive: true, force: true });
 });
 
-function runBuilt(args: readonly string[]) {
+function runBuilt(args: readonly string[], root = copy) {
   const bin = (
-    JSON.parse(readFileSync(join(copy, "package.json"), "utf8")) as { bin: Record<string, string> }
+    JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { bin: Record<string, string> }
   ).bin["stackmon"];
   assert.ok(bin, "package.json names the stackmon bin");
-  const result = spawnSync(process.execPath, [join(copy, bin), ...args], { cwd: dir, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [join(root, bin), ...args], { cwd: dir, encoding: "utf8" });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -61,5 +70,24 @@ describe("the bundled command line", () => {
     const rendered = tree(join(dir, "built"));
     assert.ok([...rendered.keys()].some((path) => path.includes("grafana/dashboards")));
     assert.deepEqual(rendered, tree(join(dir, "source")));
+  });
+
+  it("runs on the production dependencies alone, as install.sh installs them (npm ci --omit=dev)", () => {
+    // The built package beside a node_modules holding only what the lockfile does not mark dev.
+    const installed = join(dir, "installed");
+    cpSync(join(copy, "dist"), join(installed, "dist"), { recursive: true });
+    cpSync(join(copy, "package.json"), join(installed, "package.json"));
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, "npm-shrinkwrap.json"), "utf8")) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    for (const [path, entry] of Object.entries(lock.packages)) {
+      if (!/^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) || entry.dev === true) continue;
+      mkdirSync(dirname(join(installed, path)), { recursive: true });
+      symlinkSync(join(REPO_ROOT, path), join(installed, path));
+    }
+    writeFileSync(join(dir, "full.yml"), fullExampleText());
+    const built = runBuilt(["render", "-c", "full.yml", "--out", "production"], installed);
+    assert.equal(built.status, 0, built.stderr);
+    assert.deepEqual(tree(join(dir, "production")), tree(join(dir, "built")));
   });
 });

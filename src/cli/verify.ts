@@ -5,11 +5,12 @@ import { alertingSettingsOf } from "../alerting/catalog.js";
 import { UserError } from "../config/configError.js";
 import { connectorFor } from "../fleet/connect.js";
 import type { Fleet } from "../fleet/fleet.js";
+import { hasRole } from "../fleet/inventory.js";
 import { findHost } from "../fleet/renderFleet.js";
 import { verifyFleet } from "../fleet/verifyFleet.js";
 import { renderRunnable } from "../host/supervisor/supervisor.js";
 import { logEvent } from "../lib/cliLog.js";
-import type { ScrapeJob } from "../render/desiredState.js";
+import type { DesiredState } from "../render/desiredState.js";
 import { parseDuration } from "../lib/duration.js";
 import { formatTable } from "../lib/textTable.js";
 import { HOST_TARGET, renderFleetHost } from "../stack.js";
@@ -58,6 +59,9 @@ ${FLEET_FLAGS_HELP}
     const waitMs = parseDuration(stringFlag(args, "wait") ?? "0s");
     if (waitMs === undefined) throw new UserError(`--wait: "${stringFlag(args, "wait")}" is not a duration`);
     const fleet = fleetOf(args);
+    const rendered = renderedOnce(fleet);
+    // The servers scrape every host: each host is asked whether what they scrape is protected.
+    const servers = fleet.hosts.filter((h) => hasRole(h, "server")).map((h) => h.name);
     const outcomes = await verifyFleet({
       fleet,
       hosts: selectedHosts(args, fleet),
@@ -69,7 +73,7 @@ ${FLEET_FLAGS_HELP}
         // Without systemd the stack is one `stackmon up` runs: without what is not installed here.
         !fleet.inventory && !host.services
           ? renderRunnable(findHost(fleet, name).config, HOST_TARGET)
-          : renderFleetHost(fleet, name, HOST_TARGET),
+          : rendered(name),
       deliveryFor: (name, host, desired) => {
         const groupInterval =
           parseDuration(alertingSettingsOf(findHost(fleet, name).config).group_interval) ?? 300_000;
@@ -80,7 +84,8 @@ ${FLEET_FLAGS_HELP}
           notificationWindowMs: 2 * groupInterval + 60_000,
         };
       },
-      scrapedBy: scrapeJobsOfOtherServers(fleet),
+      scrapedBy: (name) =>
+        fleet.inventory ? servers.filter((s) => s !== name).flatMap((s) => rendered(s).scrapeJobs) : [],
     });
     const json = args.values["json"] === true;
     if (!fleet.inventory) {
@@ -115,15 +120,12 @@ function formatFleetChecks(checks: readonly (Check & { readonly host: string })[
   return `${formatTable(rows)}\n\n${verdict}`;
 }
 
-/** The jobs every other server scrapes a host with, each server rendered once. */
-function scrapeJobsOfOtherServers(fleet: Fleet): (name: string) => readonly ScrapeJob[] {
-  const servers = fleet.hosts.filter((h) => h.roles.includes("server"));
-  const jobs = new Map<string, readonly ScrapeJob[]>();
-  const jobsOf = (server: string) => {
-    const known = jobs.get(server) ?? renderFleetHost(fleet, server, HOST_TARGET).scrapeJobs;
-    jobs.set(server, known);
-    return known;
+/** Each host's desired state, rendered once however many hosts' checks ask for it. */
+function renderedOnce(fleet: Fleet): (name: string) => DesiredState {
+  const states = new Map<string, DesiredState>();
+  return (name) => {
+    const state = states.get(name) ?? renderFleetHost(fleet, name, HOST_TARGET);
+    states.set(name, state);
+    return state;
   };
-  return (name) =>
-    fleet.inventory ? servers.filter((s) => s.name !== name).flatMap((s) => jobsOf(s.name)) : [];
 }

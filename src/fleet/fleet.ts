@@ -206,7 +206,8 @@ function hostConfig(
     basicAuth: { username: "prometheus", password_file: paths.scrapePassword(host.name) },
   };
   const { document, tlsFor } = exposedDocument(merged, placement.placement.exposed, ports, exposure);
-  const loopback = loopbackIssues(host, servers, components, merged, document, [...ports.keys()], toFile);
+  const listening = placement.placement.exposed.filter((component) => ports.has(component.id));
+  const loopback = loopbackIssues(host, servers, listening, { merged, document }, toFile);
   if (loopback.length > 0) return { issues: loopback };
   const final = options.validate(document);
   if ("issues" in final) return { issues: toFile(final.issues) };
@@ -239,10 +240,8 @@ const LOOPBACK = /^(127\.|::1$|localhost$)/;
 function loopbackIssues(
   host: InventoryHost,
   servers: readonly InventoryHost[],
-  components: readonly Component[],
-  merged: Raw,
-  document: Raw,
-  exposedIds: readonly string[],
+  exposed: readonly Component[],
+  documents: { readonly merged: Raw; readonly document: Raw },
   toFile: (issues: readonly ConfigIssue[]) => ConfigIssue[],
 ): ConfigIssue[] {
   if (servers.every((server) => server.name === host.name)) return [];
@@ -250,12 +249,12 @@ function loopbackIssues(
     const listen = getPath(from, [...component.configPath, "listen_address"]);
     return typeof listen === "string" ? parseListen(listen) : undefined;
   };
-  const onLoopback = exposedIds.flatMap((id) => {
-    const component = components.find((c) => c.id === id);
-    const parsed = component && listenOf(document, component);
-    return component && parsed && LOOPBACK.test(parsed.host) ? [component] : [];
+  const onLoopback = exposed.filter((component) => {
+    const parsed = listenOf(documents.document, component);
+    return parsed !== undefined && LOOPBACK.test(parsed.host);
   });
-  const userSet = onLoopback.filter((component) => listenOf(merged, component) !== undefined);
+  // Set by the user (in the document before exposure), not derived from the host's address.
+  const userSet = onLoopback.filter((component) => listenOf(documents.merged, component) !== undefined);
   const atAddress: ConfigIssue = {
     path: ["hosts", host.name, "address"],
     message: `is ${host.address}, a loopback address: the other servers cannot scrape ${host.name} there`,

@@ -100,6 +100,11 @@ function childrenOf(pid: number): number[] {
   return children;
 }
 
+/** Every process below `pid`, children first. */
+export function descendantsOf(pid: number): number[] {
+  return childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
 function commandName(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/comm`, "utf8").trim();

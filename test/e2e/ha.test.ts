@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { eventually } from "../helpers/eventually.js";
 import type { Post } from "../helpers/mattermost.js";
 import { buildStackmonCopy } from "./artifacts.js";
 import { cannotBootReason } from "./container.js";
@@ -273,15 +274,20 @@ hosts:
       await lab.exec("mon1", "systemctl", ["start", "prometheus-alertmanager.service"]);
     }
     // mon1 answers first again, and knows the silence made while it was down only by gossip.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const listed = await stackmon("silence", "list", "--json");
-      const fromMon1 = listed.status === 0 && !/mon1 did not answer/.test(listed.stderr);
-      const silences = listed.status === 0 ? (JSON.parse(listed.stdout) as Listed[]) : [];
-      if (fromMon1 && silences.some((s) => s.id === id && s.status.state === "active")) break;
-      if (Date.now() > deadline) assert.fail(`mon1 never listed ${id}: ${listed.stdout}\n${listed.stderr}`);
-      await new Promise((r) => setTimeout(r, 2_000));
-    }
+    await eventually(
+      `mon1 listing ${id}`,
+      async () => {
+        const listed = await stackmon("silence", "list", "--json");
+        if (listed.status !== 0 || /mon1 did not answer/.test(listed.stderr)) {
+          throw new Error(`mon1 did not answer: ${listed.stderr}`);
+        }
+        return (JSON.parse(listed.stdout) as Listed[]).some(
+          (s) => s.id === id && s.status.state === "active",
+        );
+      },
+      60_000,
+      2_000,
+    );
     const expired = await stackmon("silence", "expire", id, "--json");
     assert.equal(expired.status, 0, `${expired.stdout}\n${expired.stderr}`);
     const all = JSON.parse((await stackmon("silence", "list", "--all", "--json")).stdout) as Listed[];

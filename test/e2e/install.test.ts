@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,7 +16,7 @@ import { startMattermost, type Post, type TestMattermost } from "../helpers/matt
 import { HTTP_APP } from "../helpers/pm2.js";
 import { makeCertificate } from "../helpers/tls.js";
 import { nodeTarball, OFFICIAL_TARBALL_UID, packStackmon } from "./artifacts.js";
-import { cannotBootReason, Container } from "./container.js";
+import { cannotBootReason, Container, descendantsOf } from "./container.js";
 import { exporterDifferences, startUnconfined, type UnconfinedCopy } from "./exporterComparison.js";
 import { E2E_CACHE_DIR, ensureDebianRootfs } from "./debianRootfs.js";
 import { startProjectServer, type ProjectServer } from "./projectServer.js";
@@ -709,7 +709,7 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
           child.stderr?.off("data", onData);
           // From this side at once: a command run in the container takes longer to start than
           // what is left of a small apply.
-          const apply = descendants(child.pid ?? 0).filter(isStackmonApply);
+          const apply = descendantsOf(child.pid ?? 0).filter(isStackmonApply);
           if (apply.length === 0) return reject(new Error(`no stackmon apply under nsenter:\n${output}`));
           for (const pid of apply) process.kill(pid, "SIGKILL");
           resolve();
@@ -740,27 +740,6 @@ describe("install.sh on a freshly booted Debian 12", { skip: skipReason ?? false
     assert.equal(verify.status, 0, verify.stdout);
   });
 });
-
-/** Every process below `pid`, from this host's /proc. */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const found: number[] = [];
-  for (let queue = [pid]; queue.length > 0;) {
-    const next = children.get(queue.shift() ?? 0) ?? [];
-    found.push(...next);
-    queue = [...queue, ...next];
-  }
-  return found;
-}
 
 /** Node.js running `stackmon apply` (not a command apply runs). */
 function isStackmonApply(pid: number): boolean {

@@ -9,6 +9,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -64,10 +65,24 @@ function kill(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Writes a registry record whole or not at all: test files run side by side, and one that reads
+ * a record half-written by another would take it for garbage and remove it.
+ */
+export function writeRecord(file: string, data: object): void {
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, JSON.stringify(data));
+  renameSync(partial, file);
+}
+
+/** The records in a registry directory (only whole ones: partial files are another's write). */
+export function recordFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((entry) => entry.endsWith(".json")) : [];
+}
+
 /** Stops containers whose owning test process is gone (a test run killed before teardown). */
 export function stopAbandonedContainers(): void {
-  if (!existsSync(REGISTRY)) return;
-  for (const entry of readdirSync(REGISTRY)) {
+  for (const entry of recordFiles(REGISTRY)) {
     const file = join(REGISTRY, entry);
     try {
       const record = JSON.parse(readFileSync(file, "utf8")) as {
@@ -192,7 +207,7 @@ export class Container {
       if (init === 0) await new Promise((r) => setTimeout(r, 100));
     }
     const record = join(REGISTRY, `${options.name}.json`);
-    writeFileSync(record, JSON.stringify({ owner: process.pid, nspawn: nspawnPid, init }));
+    writeRecord(record, { owner: process.pid, nspawn: nspawnPid, init });
     // Whatever ends this process, the container goes with it.
     const onExit = () => {
       kill(init, "SIGKILL");

@@ -3,12 +3,11 @@
 // own repository, and dropping off the network when cut off.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { cannotBootReason, isAlive } from "./container.js";
-import { E2E_CACHE_DIR } from "./debianRootfs.js";
+import { cannotBootReason, isAlive, writeRecord } from "./container.js";
 import { FleetLab, removeLeftoverLabs } from "./fleet/fleetLab.js";
 import {
   ensureFleetRootfs,
@@ -133,34 +132,49 @@ describe("the fleet lab", { skip: skipReason ?? false }, () => {
   });
 
   it("what a killed run left behind is removed by the next, and a live lab is left alone", async () => {
+    // A registry and namespace prefix of this test's own: the other suites' labs, starting side
+    // by side with this one, sweep the real registry and would race this test for its leftovers.
+    const registry = {
+      dir: mkdtempSync(join(tmpdir(), "stackmon-registry-")),
+      namespacePrefix: "sweeptest-",
+    };
     const dead = spawnSync("true").pid;
     const dir = mkdtempSync(join(tmpdir(), "stackmon-lab-"));
-    const names = ["stackmon-gone", "stackmon-gone-h1"];
-    for (const name of names) spawnSync("ip", ["netns", "add", name]);
-    spawnSync("ip", ["netns", "add", "stackmon-unrecorded"]);
-    const sleeper = spawn("ip", ["netns", "exec", "stackmon-gone-h1", "sleep", "600"], {
-      detached: true,
-      stdio: "ignore",
-    });
-    sleeper.unref();
-    await new Promise((r) => setTimeout(r, 200));
-    mkdirSync(join(E2E_CACHE_DIR, "labs"), { recursive: true });
-    writeFileSync(
-      join(E2E_CACHE_DIR, "labs", "gone.json"),
-      JSON.stringify({ owner: dead, namespaces: names, dir }),
-    );
-    assert.ok(sleeper.pid !== undefined && isAlive(sleeper.pid));
+    const gone = ["sweeptest-gone", "sweeptest-gone-h1"];
+    const live = ["sweeptest-live"];
+    for (const name of [...gone, ...live, "sweeptest-unrecorded"]) spawnSync("ip", ["netns", "add", name]);
+    try {
+      const sleeper = spawn("ip", ["netns", "exec", "sweeptest-gone-h1", "sleep", "600"], {
+        detached: true,
+        stdio: "ignore",
+      });
+      sleeper.unref();
+      await new Promise((r) => setTimeout(r, 200));
+      writeRecord(join(registry.dir, "gone.json"), { owner: dead, namespaces: gone, dir });
+      writeRecord(join(registry.dir, "live.json"), {
+        owner: process.pid,
+        namespaces: live,
+        dir: "/nonexistent",
+      });
+      assert.ok(sleeper.pid !== undefined && isAlive(sleeper.pid), "a process runs inside the dead lab");
 
-    removeLeftoverLabs();
+      removeLeftoverLabs(registry);
 
-    const left = namespaces();
-    for (const name of [...names, "stackmon-unrecorded"]) assert.ok(!left.includes(name), `${name} removed`);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.ok(!isAlive(sleeper.pid ?? 0), "the process inside is gone");
-    assert.ok(!existsSync(dir), "the lab's directory is gone");
-    assert.ok(!existsSync(join(E2E_CACHE_DIR, "labs", "gone.json")));
-    assert.ok(left.includes(lab.lanNamespace), "the live lab keeps its network");
-    const live = await lab.ssh("mon1", "true");
-    assert.equal(live.status, 0, live.stderr);
+      const left = namespaces();
+      for (const name of [...gone, "sweeptest-unrecorded"])
+        assert.ok(!left.includes(name), `${name} removed`);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(!isAlive(sleeper.pid), "the process inside is gone");
+      assert.ok(!existsSync(dir), "the lab's directory is gone");
+      assert.ok(!existsSync(join(registry.dir, "gone.json")), "its record is gone");
+      assert.ok(left.includes("sweeptest-live"), "a lab whose owner lives keeps its network");
+      assert.ok(existsSync(join(registry.dir, "live.json")), "and its record");
+    } finally {
+      for (const name of [...gone, ...live, "sweeptest-unrecorded"]) spawnSync("ip", ["netns", "del", name]);
+      rmSync(registry.dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const stillUp = await lab.ssh("mon1", "true");
+    assert.equal(stillUp.status, 0, stillUp.stderr);
   });
 });

@@ -7,15 +7,7 @@
 // Everything is named after the lab (namespaces stackmon-NAME and stackmon-NAME-HOST) and
 // recorded with the owning process, so a later run removes what a killed one left behind.
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,15 +16,21 @@ import { runCommand, type RunOptions } from "../../../src/host/runCommand.js";
 import {
   Container,
   isAlive,
+  recordFiles,
   stopAbandonedContainers,
+  writeRecord,
   type ExecOptions,
   type ExecResult,
 } from "../container.js";
 import { E2E_CACHE_DIR } from "../debianRootfs.js";
 import { ensureFleetRootfs, HOST_SSH_DIR, LAB_APT_SOURCE, SUDO_USER } from "./fleetRootfs.js";
 
-const REGISTRY = join(E2E_CACHE_DIR, "labs");
-const NAMESPACE_PREFIX = "stackmon-";
+/** Where labs are recorded, and the prefix every namespace of theirs carries. */
+export interface LabRegistry {
+  readonly dir: string;
+  readonly namespacePrefix: string;
+}
+const LABS: LabRegistry = { dir: join(E2E_CACHE_DIR, "labs"), namespacePrefix: "stackmon-" };
 const REPOSITORY_PORT = 80;
 const SERVE_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), "serveDirectory.ts");
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -92,14 +90,13 @@ function removeNamespace(name: string): void {
   rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
 }
 
-function readRecords(): Map<string, LabRecord> {
+function readRecords(dir: string): Map<string, LabRecord> {
   const records = new Map<string, LabRecord>();
-  if (!existsSync(REGISTRY)) return records;
-  for (const entry of readdirSync(REGISTRY)) {
+  for (const entry of recordFiles(dir)) {
     try {
-      records.set(entry, JSON.parse(readFileSync(join(REGISTRY, entry), "utf8")) as LabRecord);
+      records.set(entry, JSON.parse(readFileSync(join(dir, entry), "utf8")) as LabRecord);
     } catch {
-      rmSync(join(REGISTRY, entry), { force: true });
+      rmSync(join(dir, entry), { force: true });
     }
   }
   return records;
@@ -115,22 +112,23 @@ function removeLab(record: LabRecord): void {
 /**
  * Removes labs whose owning process is gone: their processes, namespaces and files. Also removes
  * lab-named namespaces no live lab claims (a run killed between creating one and recording it).
+ * A lab records itself before it creates anything, so a lab starting meanwhile is claimed.
  */
-export function removeLeftoverLabs(): void {
+export function removeLeftoverLabs(registry: LabRegistry = LABS): void {
   stopAbandonedContainers();
   const claimed = new Set<string>();
-  for (const [file, record] of readRecords()) {
+  for (const [file, record] of readRecords(registry.dir)) {
     if (isAlive(record.owner)) {
       for (const name of record.namespaces) claimed.add(name);
       continue;
     }
     removeLab(record);
-    rmSync(join(REGISTRY, file), { force: true });
+    rmSync(join(registry.dir, file), { force: true });
   }
   const listed = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
   for (const line of listed.split("\n")) {
     const name = line.split(" ")[0] ?? "";
-    if (name.startsWith(NAMESPACE_PREFIX) && !claimed.has(name)) removeNamespace(name);
+    if (name.startsWith(registry.namespacePrefix) && !claimed.has(name)) removeNamespace(name);
   }
 }
 
@@ -200,18 +198,18 @@ export class FleetLab {
     const { name, subnet } = validateOptions(options);
     const log = options.log ?? (() => {});
     removeLeftoverLabs();
-    const recordFile = join(REGISTRY, `${name}.json`);
-    const existing = readRecords().get(`${name}.json`);
+    const recordFile = join(LABS.dir, `${name}.json`);
+    const existing = readRecords(LABS.dir).get(`${name}.json`);
     if (existing && isAlive(existing.owner))
       throw new Error(`lab ${name} is in use by process ${existing.owner}`);
     const fleet = ensureFleetRootfs(log);
     const dir = mkdtempSync(join(tmpdir(), "stackmon-lab-"));
-    const lan = `${NAMESPACE_PREFIX}${name}`;
+    const lan = `${LABS.namespacePrefix}${name}`;
     const hostNamespaces = options.hosts.map((host) => `${lan}-${host}`);
     const data: LabRecord = { owner: process.pid, namespaces: [lan, ...hostNamespaces], dir };
     // Recorded before anything exists, so a run killed half-way is cleaned up by the next.
-    mkdirSync(REGISTRY, { recursive: true });
-    writeFileSync(recordFile, JSON.stringify(data));
+    mkdirSync(LABS.dir, { recursive: true });
+    writeRecord(recordFile, data);
     const onExit = () => {
       removeLab(data);
       rmSync(recordFile, { force: true });

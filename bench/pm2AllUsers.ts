@@ -8,6 +8,7 @@ import { Pm2Collector, type CollectorStatus } from "../src/exporters/pm2/collect
 import { EXPOSITION_CONTENT_TYPE } from "../src/exporters/pm2/exposition.js";
 import { renderPm2Metrics } from "../src/exporters/pm2/metrics.js";
 import { Pm2RpcClient } from "../src/exporters/pm2/pm2Client.js";
+import { Pm2HomeProbe } from "../src/exporters/pm2/procStat.js";
 
 const [port, ...daemons] = process.argv.slice(2);
 const logger = createLogger("warn");
@@ -15,6 +16,8 @@ const collectors = daemons.map((spec) => {
   const [user = "", home = ""] = spec.split("=");
   const collector = new Pm2Collector(new Pm2RpcClient(home), {
     minAgeMs: 9000,
+    listMaxAgeMs: 60_000,
+    probe: new Pm2HomeProbe(home),
     timeoutMs: 3000,
     staleLimitMs: 300_000,
     ioMetricsLimit: 50,

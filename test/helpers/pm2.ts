@@ -50,6 +50,8 @@ export function startPm2(): TestPm2 {
 
 export const HTTP_APP = `require("http").createServer((req, res) => res.end("ok")).listen(0, "127.0.0.1");\n`;
 export const CRASHING_APP = `setTimeout(() => process.exit(1), 100);\n`;
+/** Keeps a core busy about half of the time. */
+export const BURNING_APP = `setInterval(() => { const end = Date.now() + 50; while (Date.now() < end); }, 100);\n`;
 
 /** A metric name that needs every kind of escaping: quotes, a backslash and non-ASCII. */
 export const AWKWARD_METRIC = 'Nutzer "aktiv" \\ Zähler ✓';

@@ -9,7 +9,15 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import bcrypt from "bcryptjs";
 import { parseExposition, sampleValue, type Sample } from "../helpers/exposition.js";
-import { AWKWARD_METRIC, CRASHING_APP, HTTP_APP, IO_APP, startPm2, type TestPm2 } from "../helpers/pm2.js";
+import {
+  AWKWARD_METRIC,
+  BURNING_APP,
+  CRASHING_APP,
+  HTTP_APP,
+  IO_APP,
+  startPm2,
+  type TestPm2,
+} from "../helpers/pm2.js";
 import { freePort } from "../helpers/ports.js";
 import { REPO_ROOT, tempDir } from "../helpers/stackmon.js";
 import { makeCertificate } from "../helpers/tls.js";
@@ -36,6 +44,7 @@ async function startExporter(pm2Home: string, extraArgs: string[] = []): Promise
       `--web.listen-address=127.0.0.1:${port}`,
       `--pm2.home=${pm2Home}`,
       "--pm2.min-age=1s",
+      "--pm2.list-max-age=2s",
       "--pm2.timeout=2s",
       ...extraArgs,
     ],
@@ -186,36 +195,106 @@ describe("PM2 exporter against a real daemon", () => {
     }
   });
 
-  it("asks the daemon only when scraped, and once for scrapes that come together", async () => {
-    const collections = (samples: Sample[]) => sampleValue(samples, "pm2_exporter_collections_total") ?? NaN;
-    const [a, b] = await Promise.all([scrape(exporter.url), scrape(exporter.url)]);
-    assert.equal(collections(a.samples), collections(b.samples), "two scrapes at once share a collection");
-    await new Promise((r) => setTimeout(r, 3000));
-    const later = await scrape(exporter.url);
-    assert.equal(collections(later.samples), collections(a.samples) + 1, "no collection without a scrape");
+  it("asks the daemon only when scraped, once for scrapes that come together, and once per list age", async () => {
+    // Its own exporter, with a list age long enough for a loaded machine to scrape well within it.
+    const own = await startExporter(pm2.home, ["--pm2.min-age=0s", "--pm2.list-max-age=10s"]);
+    try {
+      const collections = (samples: Sample[]) =>
+        sampleValue(samples, "pm2_exporter_collections_total") ?? NaN;
+      const cpu = (samples: Sample[]) =>
+        sampleValue(samples, "pm2_process_cpu_seconds_total", { name: "web" });
+      const first = await eventually("a collection", async () => {
+        const s = await scrape(own.url);
+        return sampleValue(s.samples, "pm2_daemon_up") === 1 ? s.samples : undefined;
+      });
+      const [a, b] = await Promise.all([scrape(own.url), scrape(own.url)]);
+      assert.equal(collections(a.samples), collections(b.samples), "two scrapes at once share a collection");
+      assert.equal(collections(a.samples), collections(first), "within the list age, no new list");
+      assert.notEqual(cpu(a.samples), undefined, "CPU time read from /proc at every scrape");
+      await new Promise((r) => setTimeout(r, 11_000));
+      const old = await scrape(own.url);
+      assert.equal(collections(old.samples), collections(first), "an old list is renewed behind the scrape");
+      const renewed = await eventually("the renewed list", async () => {
+        const s = await scrape(own.url);
+        return collections(s.samples) > collections(first) ? s.samples : undefined;
+      });
+      assert.equal(
+        collections(renewed),
+        collections(first) + 1,
+        "eleven silent seconds, one renewal: no timer",
+      );
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it("reads CPU and memory of each process as the system counts them, at each scrape", async () => {
+    // A process that keeps a core busy half of the time, so that its CPU time moves between scrapes.
+    const burn = pm2.app("burn", BURNING_APP);
+    pm2.run(["start", burn, "--name", "burn"]);
+    try {
+      const pid = await eventually("burn online", async () => {
+        const { samples } = await scrape(exporter.url);
+        return sampleValue(samples, "pm2_process_status", { name: "burn", status: "online" }) === 1
+          ? (JSON.parse(pm2.run(["jlist"])) as { name: string; pid: number }[]).find((p) => p.name === "burn")
+              ?.pid
+          : undefined;
+      });
+      const first = await scrape(exporter.url);
+      const startedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 3000));
+      const second = await scrape(exporter.url);
+      const elapsed = (Date.now() - startedAt) / 1000;
+      const psTimes = (field: string) =>
+        Number(spawnSync("ps", ["-o", `${field}=`, "-p", String(pid)], { encoding: "utf8" }).stdout.trim());
+      const counter = (samples: Sample[]) =>
+        sampleValue(samples, "pm2_process_cpu_seconds_total", { name: "burn" }) ?? NaN;
+      const used = counter(second.samples) - counter(first.samples);
+      assert.ok(used > 0.3, `the counter moved by ${used} s in ${elapsed} s`);
+      // ps counts whole seconds: the counter is never ahead of it by more than that.
+      assert.ok(
+        Math.abs(counter(second.samples) - psTimes("times")) <= 1.5,
+        "the counter is the process's CPU time",
+      );
+      const percent = sampleValue(second.samples, "pm2_process_cpu_percent", { name: "burn" }) ?? NaN;
+      const expected = (used / elapsed) * 100;
+      assert.ok(
+        Math.abs(percent - expected) < Math.max(10, expected * 0.3),
+        `${percent} % against ${expected} %`,
+      );
+      const rss = psTimes("rss") * 1024;
+      const memory = sampleValue(second.samples, "pm2_process_memory_bytes", { name: "burn" }) ?? NaN;
+      assert.ok(Math.abs(memory - rss) < rss * 0.1, `memory ${memory} against ps ${rss}`);
+    } finally {
+      pm2.run(["delete", "burn"]);
+    }
   });
 
   it("serves a stopped (slow) daemon's last snapshot with pm2_daemon_up 0, then recovers", async () => {
     const daemonPid = Number(readFileSync(join(pm2.home, "pm2.pid"), "utf8").trim());
-    const before = await eventually("a fresh collection", async () => {
+    await eventually("a fresh collection", async () => {
       const s = await scrape(exporter.url);
-      return sampleValue(s.samples, "pm2_daemon_up") === 1 ? s.samples : undefined;
+      return sampleValue(s.samples, "pm2_daemon_up") === 1 ? true : undefined;
     });
     process.kill(daemonPid, "SIGSTOP");
+    const stoppedAt = Date.now() / 1000;
     try {
-      await new Promise((r) => setTimeout(r, 1100));
-      // The daemon cannot answer while stopped: this scrape returning at all shows it did not wait for it.
-      const { samples } = await scrape(exporter.url);
-      assert.equal(sampleValue(samples, "pm2_daemon_up"), 0);
+      // The daemon cannot answer while stopped: every scrape returning at all shows none waited for it.
+      // Its processes run on: the list due for renewal (2 s) is asked for, and times out (2 s).
+      const samples = await eventually("daemon seen down", async () => {
+        const { samples: s } = await scrape(exporter.url);
+        return sampleValue(s, "pm2_daemon_up") === 0 ? s : undefined;
+      });
       assert.equal(
         sampleValue(samples, "pm2_process_status", { name: "web", status: "online" }),
         1,
         "the last snapshot is still served",
       );
-      assert.equal(
-        sampleValue(samples, "pm2_exporter_last_success_timestamp_seconds"),
-        sampleValue(before, "pm2_exporter_last_success_timestamp_seconds"),
-        "its age shows",
+      const lastSuccess = sampleValue(samples, "pm2_exporter_last_success_timestamp_seconds") ?? NaN;
+      assert.ok(lastSuccess <= stoppedAt, "its age shows");
+      assert.ok(
+        (sampleValue(samples, "pm2_process_cpu_seconds_total", { name: "web" }) ?? 0) > 0,
+        "CPU still read",
       );
     } finally {
       process.kill(daemonPid, "SIGCONT");

@@ -58,6 +58,12 @@ const settingsSchema = z
      * Prometheus servers share one; default 0.6 × the scrape interval.
      */
     min_age: duration().optional(),
+    /**
+     * How old PM2's process list (names, restarts, @pm2/io metrics) may get before a scrape has
+     * it renewed in the background; CPU, memory and ended processes are read at every scrape.
+     * Default 60s.
+     */
+    list_max_age: duration().optional(),
   })
   .superRefine((s, ctx) => {
     refineExposure(s, ctx);
@@ -214,6 +220,7 @@ function daemonOutput(settings: Pm2Settings, stack: StackContext, daemon: Pm2Dae
       `--pm2.home=${daemon.pm2Home}`,
       `--pm2.min-age=${minAgeOf(settings, stack.global.scrape_interval)}`,
       `--pm2.timeout=${timeoutOf(settings, stack.global)}`,
+      ...(settings.list_max_age ? [`--pm2.list-max-age=${settings.list_max_age}`] : []),
       ...web.args,
     ],
     environment: {},

@@ -9,6 +9,7 @@ import { Pm2Collector, type Pm2Source } from "./collector.js";
 import { EXPOSITION_CONTENT_TYPE } from "./exposition.js";
 import { renderPm2Metrics } from "./metrics.js";
 import { Pm2RpcClient } from "./pm2Client.js";
+import { Pm2HomeProbe, type ProcessProbe } from "./procStat.js";
 
 export const VERSION = "0.1.0";
 
@@ -21,11 +22,14 @@ export interface Pm2ExporterOptions {
   readonly webConfig?: WebConfig;
   readonly pm2Home: string;
   readonly minAgeMs: number;
+  readonly listMaxAgeMs: number;
   readonly timeoutMs: number;
   readonly ioMetricsLimit: number;
   readonly logger: Logger;
   /** Tests substitute the daemon; production talks to PM2_HOME/rpc.sock. */
   readonly source?: Pm2Source;
+  /** What reads the processes between lists; by default /proc and PM2_HOME/pm2.pid (Linux). */
+  readonly probe?: ProcessProbe;
 }
 
 export interface Pm2Exporter {
@@ -39,8 +43,15 @@ export function defaultPm2Home(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function startPm2Exporter(options: Pm2ExporterOptions): Promise<Pm2Exporter> {
+  const probe =
+    options.probe ??
+    (options.source === undefined && process.platform === "linux"
+      ? new Pm2HomeProbe(options.pm2Home)
+      : undefined);
   const collector = new Pm2Collector(options.source ?? new Pm2RpcClient(options.pm2Home), {
     minAgeMs: options.minAgeMs,
+    listMaxAgeMs: options.listMaxAgeMs,
+    ...(probe ? { probe } : {}),
     timeoutMs: options.timeoutMs,
     staleLimitMs: STALE_LIMIT_MS,
     ioMetricsLimit: options.ioMetricsLimit,
@@ -49,7 +60,7 @@ export async function startPm2Exporter(options: Pm2ExporterOptions): Promise<Pm2
   let cached: { version: number; body: string } | undefined;
   const server = await startExporterServer({
     name: "stackmon PM2 exporter",
-    description: `PM2 processes of ${options.pm2Home}, asked when scraped, at most once per ${options.minAgeMs / 1000} s.`,
+    description: `PM2 processes of ${options.pm2Home}: CPU and memory read when scraped (at most once per ${options.minAgeMs / 1000} s), the daemon's list renewed when a process changes or it is ${options.listMaxAgeMs / 1000} s old.`,
     version: VERSION,
     listenAddress: options.listenAddress,
     telemetryPath: options.telemetryPath,

@@ -15,6 +15,10 @@ runExporter({
       default: "9s",
       help: "a scrape within this long of the last collection is served that collection",
     },
+    "pm2.list-max-age": {
+      default: "60s",
+      help: "a scrape finding the daemon's process list older than this has it renewed in the background",
+    },
     "pm2.timeout": { default: "3s", help: "how long a scrape may wait for the daemon" },
     "pm2.io-metrics-limit": {
       default: String(DEFAULT_IO_METRICS_LIMIT),
@@ -23,9 +27,12 @@ runExporter({
   },
   start: (flags, { logger, webConfig }) => {
     const minAgeMs = parseDuration(flags.own["pm2.min-age"] ?? "");
+    const listMaxAgeMs = parseDuration(flags.own["pm2.list-max-age"] ?? "");
     const timeoutMs = parseDuration(flags.own["pm2.timeout"] ?? "");
-    if (minAgeMs === undefined || !timeoutMs)
-      throw new Error("--pm2.min-age and --pm2.timeout take durations such as 9s (the timeout above 0)");
+    if (minAgeMs === undefined || listMaxAgeMs === undefined || !timeoutMs)
+      throw new Error(
+        "--pm2.min-age, --pm2.list-max-age and --pm2.timeout take durations such as 9s (the timeout above 0)",
+      );
     const limitText = flags.own["pm2.io-metrics-limit"] ?? "";
     const ioMetricsLimit = Number(limitText);
     if (!/^\d+$/.test(limitText) || !Number.isSafeInteger(ioMetricsLimit))
@@ -36,6 +43,7 @@ runExporter({
       ...(webConfig ? { webConfig } : {}),
       pm2Home: flags.own["pm2.home"] ?? defaultPm2Home(),
       minAgeMs,
+      listMaxAgeMs,
       timeoutMs,
       ioMetricsLimit,
       logger,

@@ -26,6 +26,12 @@ const PROCESS_FAMILIES: readonly FamilyOf<Pm2Process>[] = [
     help: "CPU use of the process, in percent of one core.",
     value: (p) => p.cpuPercent,
   },
+  {
+    name: "pm2_process_cpu_seconds_total",
+    help: "CPU time of the current process, user and system, from /proc (starts again at each restart).",
+    type: "counter",
+    value: (p) => p.cpuSeconds,
+  },
   { name: "pm2_process_memory_bytes", help: "Resident memory of the process.", value: (p) => p.memoryBytes },
   {
     name: "pm2_process_start_time_seconds",

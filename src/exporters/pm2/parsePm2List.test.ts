@@ -56,6 +56,7 @@ describe("parsing PM2's process list", () => {
         namespace: "shop",
         execMode: "cluster",
         status: "online",
+        pid: 101,
         cpuPercent: 12.5,
         memoryBytes: 52428800,
         startTime: 1700000000,
@@ -70,6 +71,15 @@ describe("parsing PM2's process list", () => {
         ioMetricsDropped: 0,
       },
     );
+  });
+
+  it("takes the pid an app declares to @pm2/io over the one PM2 started, as PM2 measures it", () => {
+    const [declared, bad] = parsePm2List([
+      { name: "wrapper", pm_id: 5, pid: 200, pm2_env: { status: "online", axm_options: { pid: 201 } } },
+      { name: "odd", pm_id: 6, pid: "x", pm2_env: { status: "online" } },
+    ]).processes;
+    assert.equal(declared?.pid, 201);
+    assert.equal(bad?.pid, undefined);
   });
 
   it("reads @pm2/io metrics into base units", () => {

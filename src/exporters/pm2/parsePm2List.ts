@@ -66,7 +66,11 @@ export interface Pm2Process {
   readonly namespace: string;
   readonly execMode: "fork" | "cluster" | "unknown";
   readonly status: Pm2Status | "unknown";
+  /** The pid PM2 measures (the app's own declaration first, as God's getProcessId does). */
+  readonly pid?: number;
   readonly cpuPercent?: number;
+  /** CPU time of the current process (seconds), when read from /proc. */
+  readonly cpuSeconds?: number;
   readonly memoryBytes?: number;
   /** When the current process started (Unix seconds). */
   readonly startTime?: number;
@@ -105,8 +109,10 @@ export const DEFAULT_IO_METRICS_LIMIT = 50;
 export const PM2_ENTRY_PICKS: Picks = {
   name: true,
   pm_id: true,
+  pid: true,
   monit: true,
   pm2_env: {
+    axm_options: { pid: true },
     name: true,
     pm_id: true,
     namespace: true,
@@ -177,6 +183,8 @@ export function parsePm2Entry(
   const restartDelay = finiteNumber(env["prev_restart_delay"]);
   const version = text(env["version"]);
   const monitor = env["axm_monitor"];
+  const declared = isObject(env["axm_options"]) ? finiteNumber(env["axm_options"]["pid"]) : undefined;
+  const pid = declared ?? finiteNumber(entry["pid"]);
   const io = ioMetricsOf(monitor, options.ioMetricsLimit, BUILT_IN_NAMES);
   return {
     pmId,
@@ -185,6 +193,7 @@ export function parsePm2Entry(
     execMode: execModeOf(env["exec_mode"]),
     status: statusOf(env["status"]),
     ...defined({
+      pid: pid !== undefined && Number.isInteger(pid) && pid > 0 ? pid : undefined,
       cpuPercent: finiteNumber(monit["cpu"]),
       memoryBytes: finiteNumber(monit["memory"]),
       startTime: uptime !== undefined && uptime > 0 ? uptime / 1000 : undefined,

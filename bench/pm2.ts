@@ -14,6 +14,7 @@ import { EXPOSITION_GZIP_LEVEL } from "../src/lib/web/exporterServer.js";
 import { renderPm2Metrics } from "../src/exporters/pm2/metrics.js";
 import { parsePm2List } from "../src/exporters/pm2/parsePm2List.js";
 import { Pm2RpcClient } from "../src/exporters/pm2/pm2Client.js";
+import { ProcReader } from "../src/exporters/pm2/procStat.js";
 import { REPO_ROOT, tempDir } from "../test/helpers/stackmon.js";
 import {
   buildOurExporter,
@@ -38,25 +39,32 @@ const INTERVALS: readonly number[] = [5, 15, 60];
 /** As the pm2 component renders it: just over half the scrape interval. */
 const minAgeFor = (intervalSeconds: number) => formatDuration(Math.round(intervalSeconds * 600));
 /** Who runs at each interval: ours as the pm2 component configures it, pm2-metrics, and at 15 s
- * ours with a minimum age of a minute, the trade-off the docs discuss. */
+ * ours renewing PM2's list at every scrape, the trade-off the docs discuss. */
 interface Contestant {
   readonly label: string;
   readonly exporter: ExporterName;
   readonly interval: number;
-  readonly minAge: string;
+  /** Our exporter's flags. */
+  readonly flags: readonly string[];
   /** Where in the interval its scrapes fall, as a fraction: contestants take turns. */
   readonly phase: number;
 }
 const CONTESTANTS: readonly Contestant[] = INTERVALS.flatMap((interval) => [
-  { label: "stackmon", exporter: "stackmon" as const, interval, minAge: minAgeFor(interval), phase: 0 },
-  { label: "pm2-metrics", exporter: "pm2-metrics" as const, interval, minAge: "", phase: 0.5 },
+  {
+    label: "stackmon",
+    exporter: "stackmon" as const,
+    interval,
+    flags: [`--pm2.min-age=${minAgeFor(interval)}`],
+    phase: 0,
+  },
+  { label: "pm2-metrics", exporter: "pm2-metrics" as const, interval, flags: [], phase: 0.5 },
   ...(interval === 15
     ? [
         {
-          label: "stackmon, min_age 60s",
+          label: "stackmon, list_max_age 9s",
           exporter: "stackmon" as const,
           interval,
-          minAge: "60s",
+          flags: [`--pm2.min-age=${minAgeFor(interval)}`, "--pm2.list-max-age=9s"],
           phase: 0.25,
         },
       ]
@@ -110,6 +118,8 @@ interface BreakdownRow {
   readonly daemonMs: number;
   readonly receiveMs: number;
   readonly parseMs: number;
+  /** Reading every online process's /proc/<pid>/stat: what a scrape between two lists does instead. */
+  readonly procMs: number;
   readonly expositionMs: number;
   readonly gzipMs: number;
   readonly bytes: { json: number; exposition: number; gzip: number };
@@ -187,7 +197,8 @@ async function stress(n: number, pair: Pair): Promise<StressRow> {
 async function breakdown(n: number, pair: Pair): Promise<BreakdownRow> {
   const client = new Pm2RpcClient(pair.daemon.home);
   const rounds = 20;
-  const sum = { daemon: 0, receive: 0, parse: 0, exposition: 0, gzip: 0 };
+  const sum = { daemon: 0, receive: 0, parse: 0, proc: 0, exposition: 0, gzip: 0 };
+  const reader = new ProcReader();
   const bytes = { json: 0, exposition: 0, gzip: 0 };
   const cpuMs = () => {
     const usage = process.cpuUsage();
@@ -205,6 +216,9 @@ async function breakdown(n: number, pair: Pair): Promise<BreakdownRow> {
       t = cpuMs();
       const snapshot = parsePm2List(list, { ioMetricsLimit: 50 });
       sum.parse += cpuMs() - t;
+      t = cpuMs();
+      for (const p of snapshot.processes) if (p.status === "online" && p.pid) reader.read(p.pid);
+      sum.proc += cpuMs() - t;
       t = cpuMs();
       const text = renderPm2Metrics({
         snapshot,
@@ -235,6 +249,7 @@ async function breakdown(n: number, pair: Pair): Promise<BreakdownRow> {
     daemonMs: sum.daemon / rounds,
     receiveMs: sum.receive / rounds,
     parseMs: sum.parse / rounds,
+    procMs: sum.proc / rounds,
     expositionMs: sum.exposition / rounds,
     gzipMs: sum.gzip / rounds,
     bytes,
@@ -253,7 +268,7 @@ async function benchSize(dir: string, n: number, ioMessage: string) {
     await sleep(30_000);
     await idleRates(pairs);
     for (const pair of pairs)
-      pair.running = await startExporter(pair.contestant.exporter, pair.daemon, pair.contestant.minAge);
+      pair.running = await startExporter(pair.contestant.exporter, pair.daemon, pair.contestant.flags);
     await sleep(10_000);
     const hourly = await hourlyWindow(n, pairs);
     const stressed = pairs.filter((p) => p.contestant.interval === 15 && p.contestant.phase !== 0.25);
@@ -344,6 +359,7 @@ function printBreakdown(rows: readonly BreakdownRow[]): void {
       "daemon ms",
       "receive+pick ms",
       "parse ms",
+      "/proc ms",
       "exposition ms",
       "encode+gzip ms",
       "JSON KiB",
@@ -357,6 +373,7 @@ function printBreakdown(rows: readonly BreakdownRow[]): void {
       f2(r.daemonMs),
       f2(r.receiveMs),
       f2(r.parseMs),
+      f2(r.procMs),
       f2(r.expositionMs),
       f2(r.gzipMs),
       String(Math.round(r.bytes.json / 1024)),
@@ -418,7 +435,7 @@ async function main(): Promise<void> {
     }
     console.log(
       `PM2 ${pm2Version()}: one daemon per exporter and interval, each with N processes (one Node.js app with @pm2/io, the others replaying its metrics).\n` +
-        `Each exporter scraped at its interval for ${PLAN.windowSeconds} s, asking for gzip like Prometheus; stackmon with --pm2.min-age = 0.6 × the interval (as the pm2 component renders it).\n` +
+        `Each exporter scraped at its interval for ${PLAN.windowSeconds} s, asking for gzip like Prometheus; stackmon with --pm2.min-age = 0.6 × the interval (as the pm2 component renders it) and its default --pm2.list-max-age=60s.\n` +
         `CPU s/h: the exporter's CPU plus its daemon's beyond the daemon's own idle rate, per hour. Latency to the last byte.\n`,
     );
     printHourly(hourly);
@@ -428,7 +445,8 @@ async function main(): Promise<void> {
     );
     printStress(stressRows);
     console.log(
-      "\nWhere one collection's CPU goes (stackmon's steps, in the benchmark's process, 20 collections a second apart)\n",
+      "\nWhere the CPU goes (stackmon's steps, in the benchmark's process, 20 rounds a second apart). A list: daemon, receive, parse,\n" +
+        "exposition, gzip. A scrape between two lists: /proc, exposition, gzip.\n",
     );
     printBreakdown(splits);
     printGoals(hourly);

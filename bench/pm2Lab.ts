@@ -206,7 +206,8 @@ export interface BenchExporter {
 export async function startExporter(
   name: ExporterName,
   daemon: BenchDaemon,
-  minAge: string,
+  /** Our exporter's own flags (pm2-metrics takes none). */
+  flags: readonly string[],
 ): Promise<BenchExporter> {
   const port = await freePort();
   const child: ChildProcess =
@@ -217,7 +218,7 @@ export async function startExporter(
             join(OUR_BUILD, "exporters/pm2/main.js"),
             `--web.listen-address=127.0.0.1:${port}`,
             `--pm2.home=${daemon.home}`,
-            `--pm2.min-age=${minAge}`,
+            ...flags,
           ],
           { stdio: "ignore" },
         )

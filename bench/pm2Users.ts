@@ -93,7 +93,7 @@ interface Row {
 
 async function measure(daemons: readonly BenchDaemon[], allUsersScript: string): Promise<Row> {
   const own: BenchExporter[] = [];
-  for (const daemon of daemons) own.push(await startExporter("stackmon", daemon, "9s"));
+  for (const daemon of daemons) own.push(await startExporter("stackmon", daemon, ["--pm2.min-age=9s"]));
   const shared = await startAllUsers(allUsersScript, daemons);
   try {
     await sleep(10_000);

@@ -53,6 +53,22 @@ describe("pm2 component", () => {
     const fast = argsOf("global: {scrape_interval: 1s}\nexporters:\n  pm2: {enabled: true, user: deploy}\n");
     assert.ok(fast.includes("--pm2.timeout=800ms"), fast.join(" "));
     assert.ok(fast.includes("--pm2.min-age=600ms"));
+    assert.ok(!defaults.some((a) => a.startsWith("--pm2.list-max-age")), "the exporter's own 60s");
+    const listAge = argsOf("exporters:\n  pm2: {enabled: true, user: deploy, list_max_age: 9s}\n");
+    assert.ok(listAge.includes("--pm2.list-max-age=9s"), listAge.join(" "));
+    assert.throws(
+      () =>
+        parseStackConfig(
+          "exporters:\n  pm2: {enabled: true, user: deploy, list_max_age: soon}\n",
+          "stackmon.yml",
+          {},
+        ),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /stackmon\.yml:2:\d+: exporters\.pm2\.list_max_age: must be a Prometheus duration/.test(
+          error.issues.map(formatIssue).join(),
+        ),
+    );
   });
 
   it("needs to know whose PM2 to watch", () => {

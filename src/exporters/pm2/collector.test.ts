@@ -137,6 +137,10 @@ class FakeProbe implements ProcessProbe {
     this.reads++;
     return this.readings.get(pid) ?? "gone";
   }
+  kept: number[] = [];
+  release(keep: ReadonlySet<number>): void {
+    this.kept = [...keep].sort();
+  }
 }
 
 const entry = (pmId: number, pid: number, extra: Record<string, unknown> = {}) => ({
@@ -185,6 +189,7 @@ describe("between two lists, /proc", () => {
       await collector.current();
     }
     assert.equal(daemon.calls, 1, "four scrapes in a minute, one list");
+    assert.deepEqual(probe.kept, [100, 500], "what is read stays open: the daemon and its process");
     assert.equal(second.collections, 1);
   });
 

@@ -31,6 +31,8 @@ export interface CollectorStatus {
   readonly errors: number;
   /** Changes with every scrape served afresh, for caching what is derived from it. */
   readonly version: number;
+  /** Changes with every answer (or failure) of the daemon: what comes from the list is the same until then. */
+  readonly listVersion: number;
 }
 
 export interface CollectorOptions extends ParseOptions {
@@ -80,6 +82,7 @@ export class Pm2Collector {
     collections: 0,
     errors: 0,
     version: 0,
+    listVersion: 0,
   };
   private list: ListState | undefined;
   private listInFlight: Promise<void> | undefined;
@@ -157,6 +160,7 @@ export class Pm2Collector {
         else samples.set(process.pid, reading);
       }
     }
+    probe.release(new Set([...samples.keys(), ...(list.daemon ? [list.daemon.pid] : [])]));
     return { samples, changed, blind };
   }
 
@@ -201,6 +205,7 @@ export class Pm2Collector {
         lastSuccessTime: wallStart,
         lastDurationSeconds: (this.now() - startedAt) / 1000,
         collections: this.state.collections + 1,
+        listVersion: this.state.listVersion + 1,
       };
     } catch (error) {
       this.onError(error as Error);
@@ -218,6 +223,7 @@ export class Pm2Collector {
         lastDurationSeconds: (this.now() - startedAt) / 1000,
         collections: this.state.collections + 1,
         errors: this.state.errors + 1,
+        listVersion: this.state.listVersion + 1,
       };
     }
   }

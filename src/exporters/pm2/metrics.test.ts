@@ -67,6 +67,7 @@ function statusOf(list: unknown): CollectorStatus {
     collections: 3,
     errors: 1,
     version: 3,
+    listVersion: 3,
   };
 }
 

@@ -19,11 +19,11 @@ const io =
   (p: Pm2Process): number | undefined =>
     p.io[field];
 
-/** One sample per process, in this order after the status state set. */
-const PROCESS_FAMILIES: readonly FamilyOf<Pm2Process>[] = [
+/** What a scrape reads afresh (from /proc) between two lists of the daemon. */
+const SAMPLED_FAMILIES: readonly FamilyOf<Pm2Process>[] = [
   {
     name: "pm2_process_cpu_percent",
-    help: "CPU use of the process, in percent of one core.",
+    help: "CPU use of the process, in percent of one core, since the scrape before.",
     value: (p) => p.cpuPercent,
   },
   {
@@ -33,6 +33,10 @@ const PROCESS_FAMILIES: readonly FamilyOf<Pm2Process>[] = [
     value: (p) => p.cpuSeconds,
   },
   { name: "pm2_process_memory_bytes", help: "Resident memory of the process.", value: (p) => p.memoryBytes },
+];
+
+/** One sample per process from the daemon's list, in this order after the status state set. */
+const PROCESS_FAMILIES: readonly FamilyOf<Pm2Process>[] = [
   {
     name: "pm2_process_start_time_seconds",
     help: "When the current process started (Unix time).",
@@ -122,6 +126,20 @@ interface Labelled {
   readonly labels: string;
 }
 
+function writeFamilies(
+  out: ExpositionWriter,
+  families: readonly FamilyOf<Pm2Process>[],
+  processes: readonly Labelled[],
+): void {
+  for (const family of families) {
+    out.family(family.name, family.type ?? "gauge", family.help);
+    for (const { process, labels } of processes) {
+      const value = family.value(process);
+      if (value !== undefined) out.sample(family.name, labels, value);
+    }
+  }
+}
+
 function writeProcesses(out: ExpositionWriter, processes: readonly Labelled[]): void {
   out.family(
     "pm2_process_status",
@@ -133,13 +151,7 @@ function writeProcesses(out: ExpositionWriter, processes: readonly Labelled[]): 
       out.sample("pm2_process_status", `${labels},status="${status}"`, process.status === status ? 1 : 0);
     }
   }
-  for (const family of PROCESS_FAMILIES) {
-    out.family(family.name, family.type ?? "gauge", family.help);
-    for (const { process, labels } of processes) {
-      const value = family.value(process);
-      if (value !== undefined) out.sample(family.name, labels, value);
-    }
-  }
+  writeFamilies(out, PROCESS_FAMILIES, processes);
   out.family(
     "pm2_process_info",
     "gauge",
@@ -228,9 +240,8 @@ function writeSelf(out: ExpositionWriter, status: CollectorStatus): void {
   }
 }
 
-export function renderPm2Metrics(status: CollectorStatus): string {
-  const processes = status.snapshot?.processes ?? [];
-  const labelled = processes.map((process) => ({
+function labelled(status: CollectorStatus): Labelled[] {
+  return (status.snapshot?.processes ?? []).map((process) => ({
     process,
     labels: labelPairs({
       name: process.name,
@@ -239,10 +250,32 @@ export function renderPm2Metrics(status: CollectorStatus): string {
       namespace: process.namespace,
     }),
   }));
+}
+
+/**
+ * Every family that changes only with the daemon's list (and the exporter's own, which change with
+ * each request to it): the bulk of the text, built once per list and kept (listVersion).
+ */
+export function renderListFamilies(status: CollectorStatus): string {
+  const processes = labelled(status);
   const out = new ExpositionWriter();
-  writeProcesses(out, labelled);
-  writeIoMetrics(out, labelled);
-  writeApps(out, processes);
+  writeProcesses(out, processes);
+  writeIoMetrics(out, processes);
+  writeApps(
+    out,
+    processes.map((p) => p.process),
+  );
   writeSelf(out, status);
   return out.text();
+}
+
+/** CPU and memory, read afresh at each scrape. */
+export function renderSampledFamilies(status: CollectorStatus): string {
+  const out = new ExpositionWriter();
+  writeFamilies(out, SAMPLED_FAMILIES, labelled(status));
+  return out.text();
+}
+
+export function renderPm2Metrics(status: CollectorStatus): string {
+  return renderListFamilies(status) + renderSampledFamilies(status);
 }

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { readdirSync } from "node:fs";
 import { describe, it } from "node:test";
 import { detectPageSize, parseProcStat, ProcReader } from "./procStat.js";
 
@@ -48,4 +51,28 @@ describe("/proc/<pid>/stat", () => {
     const reader = new ProcReader(4096);
     assert.equal(reader.read(2 ** 22 + 1), "gone");
   });
+
+  it(
+    "keeps each file open between reads, sees its process end, and lets go of it",
+    { skip: process.platform !== "linux" },
+    async () => {
+      const openFiles = () => readdirSync("/proc/self/fd").length;
+      const reader = new ProcReader(4096);
+      const child = spawn("sleep", ["30"], { stdio: "ignore" });
+      const pid = child.pid ?? 0;
+      const before = openFiles();
+      const first = reader.read(pid);
+      assert.ok(typeof first === "object", "a running process reads");
+      assert.equal(openFiles(), before + 1, "its file stays open");
+      const again = reader.read(pid);
+      assert.ok(typeof again === "object" && again.startTicks === first.startTicks, "and reads it again");
+      child.kill("SIGKILL");
+      await once(child, "exit");
+      assert.equal(reader.read(pid), "gone", "a process that ended is gone, its file closed");
+      assert.equal(openFiles(), before);
+      assert.ok(typeof reader.read(process.pid) === "object");
+      reader.release(new Set());
+      assert.equal(openFiles(), before, "release closes what is no longer watched");
+    },
+  );
 });

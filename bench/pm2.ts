@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { formatDuration } from "../src/lib/duration.js";
 import { formatTable } from "../src/lib/textTable.js";
 import { EXPOSITION_GZIP_LEVEL } from "../src/lib/web/exporterServer.js";
-import { renderListFamilies, renderSampledFamilies } from "../src/exporters/pm2/metrics.js";
+import { processLabels, renderListFamilies, renderSampledFamilies } from "../src/exporters/pm2/metrics.js";
 import { parsePm2List } from "../src/exporters/pm2/parsePm2List.js";
 import { Pm2RpcClient } from "../src/exporters/pm2/pm2Client.js";
 import { ProcReader } from "../src/exporters/pm2/procStat.js";
@@ -232,10 +232,11 @@ async function breakdown(n: number, pair: Pair): Promise<BreakdownRow> {
         version: i,
         listVersion: i,
       };
-      const listText = renderListFamilies(status);
+      const labels = processLabels(status);
+      const listText = renderListFamilies(status, labels);
       sum.exposition += cpuMs() - t;
       t = cpuMs();
-      const text = listText + renderSampledFamilies(status);
+      const text = listText + renderSampledFamilies(status, labels);
       sum.sampled += cpuMs() - t;
       t = cpuMs();
       const plain = Buffer.from(text);

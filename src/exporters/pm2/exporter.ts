@@ -7,7 +7,7 @@ import { startExporterServer, type ExporterServer } from "../../lib/web/exporter
 import type { WebConfig } from "../../lib/web/webConfig.js";
 import { Pm2Collector, type Pm2Source } from "./collector.js";
 import { EXPOSITION_CONTENT_TYPE } from "./exposition.js";
-import { renderListFamilies, renderSampledFamilies } from "./metrics.js";
+import { processLabels, renderListFamilies, renderSampledFamilies } from "./metrics.js";
 import { Pm2RpcClient } from "./pm2Client.js";
 import { Pm2HomeProbe, type ProcessProbe } from "./procStat.js";
 
@@ -58,7 +58,7 @@ export async function startPm2Exporter(options: Pm2ExporterOptions): Promise<Pm2
     logger: options.logger,
   });
   let cached: { version: number; body: string } | undefined;
-  let listPart: { version: number; text: string } | undefined;
+  let listPart: { version: number; labels: string[]; text: string } | undefined;
   const server = await startExporterServer({
     name: "stackmon PM2 exporter",
     description: `PM2 processes of ${options.pm2Home}: CPU and memory read when scraped (at most once per ${options.minAgeMs / 1000} s), the daemon's list renewed when a process changes or it is ${options.listMaxAgeMs / 1000} s old.`,
@@ -71,10 +71,14 @@ export async function startPm2Exporter(options: Pm2ExporterOptions): Promise<Pm2
     // keeps its encoded and gzipped bytes).
     metrics: async () => {
       const status = await collector.current();
-      if (listPart?.version !== status.listVersion)
-        listPart = { version: status.listVersion, text: renderListFamilies(status) };
-      if (cached?.version !== status.version)
-        cached = { version: status.version, body: listPart.text + renderSampledFamilies(status) };
+      if (listPart?.version !== status.listVersion) {
+        const labels = processLabels(status);
+        listPart = { version: status.listVersion, labels, text: renderListFamilies(status, labels) };
+      }
+      if (cached?.version !== status.version) {
+        const sampled = renderSampledFamilies(status, listPart.labels);
+        cached = { version: status.version, body: listPart.text + sampled };
+      }
       return { contentType: EXPOSITION_CONTENT_TYPE, body: cached.body };
     },
     logger: options.logger,

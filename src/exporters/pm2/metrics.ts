@@ -240,24 +240,31 @@ function writeSelf(out: ExpositionWriter, status: CollectorStatus): void {
   }
 }
 
-function labelled(status: CollectorStatus): Labelled[] {
-  return (status.snapshot?.processes ?? []).map((process) => ({
-    process,
-    labels: labelPairs({
+/**
+ * Each process's labels, escaped, in the order of the list. They change only with the list, so
+ * the exporter keeps them for the scrapes in between (the processes keep their order).
+ */
+export function processLabels(status: CollectorStatus): string[] {
+  return (status.snapshot?.processes ?? []).map((process) =>
+    labelPairs({
       name: process.name,
       pm_id: String(process.pmId),
       exec_mode: process.execMode,
       namespace: process.namespace,
     }),
-  }));
+  );
+}
+
+function labelled(status: CollectorStatus, labels: readonly string[]): Labelled[] {
+  return (status.snapshot?.processes ?? []).map((process, i) => ({ process, labels: labels[i] ?? "" }));
 }
 
 /**
  * Every family that changes only with the daemon's list (and the exporter's own, which change with
  * each request to it): the bulk of the text, built once per list and kept (listVersion).
  */
-export function renderListFamilies(status: CollectorStatus): string {
-  const processes = labelled(status);
+export function renderListFamilies(status: CollectorStatus, labels = processLabels(status)): string {
+  const processes = labelled(status, labels);
   const out = new ExpositionWriter();
   writeProcesses(out, processes);
   writeIoMetrics(out, processes);
@@ -270,9 +277,9 @@ export function renderListFamilies(status: CollectorStatus): string {
 }
 
 /** CPU and memory, read afresh at each scrape. */
-export function renderSampledFamilies(status: CollectorStatus): string {
+export function renderSampledFamilies(status: CollectorStatus, labels = processLabels(status)): string {
   const out = new ExpositionWriter();
-  writeFamilies(out, SAMPLED_FAMILIES, labelled(status));
+  writeFamilies(out, SAMPLED_FAMILIES, labelled(status, labels));
   return out.text();
 }
 

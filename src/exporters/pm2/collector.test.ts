@@ -18,8 +18,10 @@ class ScriptedDaemon implements Pm2Source {
   close(): void {}
 }
 
-function collectorOf(daemon: Pm2Source, clock: { ms: number }, lines: string[] = []) {
+/** A collector on the test's clock; without a probe, every scrape asks the daemon. */
+function collectorOf(daemon: Pm2Source, clock: { ms: number }, lines: string[] = [], probe?: ProcessProbe) {
   return new Pm2Collector(daemon, {
+    ...(probe ? { probe } : {}),
     minAgeMs: 9000,
     listMaxAgeMs: 60_000,
     timeoutMs: 50,
@@ -152,16 +154,17 @@ const entry = (pmId: number, pid: number, extra: Record<string, unknown> = {}) =
 });
 
 function probedCollector(daemon: Pm2Source, probe: FakeProbe, clock: { ms: number }) {
-  return new Pm2Collector(daemon, {
-    minAgeMs: 9000,
-    listMaxAgeMs: 60_000,
-    timeoutMs: 50,
-    staleLimitMs: 300_000,
-    ioMetricsLimit: 50,
-    logger: createLogger("error", () => undefined),
-    probe,
-    now: () => clock.ms,
-  });
+  return collectorOf(daemon, clock, [], probe);
+}
+
+/** A collector whose first scrape, at 0 ms, found pid 500 running. */
+async function afterFirstScrape(daemon: Pm2Source) {
+  const probe = new FakeProbe();
+  probe.readings.set(500, { cpuSeconds: 1, rssBytes: 4096, startTicks: 7 });
+  const clock = { ms: 0 };
+  const collector = probedCollector(daemon, probe, clock);
+  await collector.current();
+  return { probe, clock, collector };
 }
 
 const processOf = (status: { snapshot: { processes: readonly Pm2Process[] } | undefined }, pmId: number) =>
@@ -199,12 +202,8 @@ describe("between two lists, /proc", () => {
     const daemon = new ScriptedDaemon(() =>
       calls++ === 0 ? Promise.resolve([entry(0, 500)]) : new Promise((resolve) => (answer = resolve)),
     );
-    const probe = new FakeProbe();
-    probe.readings.set(500, { cpuSeconds: 1, rssBytes: 4096, startTicks: 7 });
+    const { probe, clock, collector } = await afterFirstScrape(daemon);
     probe.readings.set(501, { cpuSeconds: 1, rssBytes: 4096, startTicks: 8 });
-    const clock = { ms: 0 };
-    const collector = probedCollector(daemon, probe, clock);
-    await collector.current();
     clock.ms = 60_000;
     const served = await collector.current();
     assert.equal(daemon.calls, 2, "the list is being renewed");
@@ -223,11 +222,7 @@ describe("between two lists, /proc", () => {
   it("asks the daemon, and waits, when a process ended or its pid now belongs to another", async () => {
     let restarts = 0;
     const daemon = new ScriptedDaemon(() => Promise.resolve([entry(0, 500, { restart_time: restarts })]));
-    const probe = new FakeProbe();
-    probe.readings.set(500, { cpuSeconds: 1, rssBytes: 4096, startTicks: 7 });
-    const clock = { ms: 0 };
-    const collector = probedCollector(daemon, probe, clock);
-    await collector.current();
+    const { probe, clock, collector } = await afterFirstScrape(daemon);
 
     probe.readings.delete(500);
     restarts = 1;
@@ -252,11 +247,7 @@ describe("between two lists, /proc", () => {
     const daemon = new ScriptedDaemon(() =>
       gone ? Promise.reject(new Error("ECONNREFUSED")) : Promise.resolve([entry(0, 500)]),
     );
-    const probe = new FakeProbe();
-    probe.readings.set(500, { cpuSeconds: 1, rssBytes: 4096, startTicks: 7 });
-    const clock = { ms: 0 };
-    const collector = probedCollector(daemon, probe, clock);
-    await collector.current();
+    const { probe, clock, collector } = await afterFirstScrape(daemon);
     // `kill -9` of the daemon: the apps live on as orphans, the pid file names a dead process.
     probe.readings.delete(100);
     gone = true;

@@ -3,30 +3,14 @@ import { z } from "zod";
 import { parseDuration } from "../lib/duration.js";
 import type { Listen, SecretRef } from "../render/desiredState.js";
 import type { ConfigPath } from "./configError.js";
+import { formatListen, isLoopback, parseListen } from "../lib/listenAddress.js";
+
+export { formatListen, isLoopback, parseListen } from "../lib/listenAddress.js";
 
 export const duration = () =>
   z.string().refine((text) => parseDuration(text) !== undefined, {
     message: 'must be a Prometheus duration such as "30s", "5m" or "1h30m"',
   });
-
-const LISTEN = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
-
-/** "host:port" → Listen, or undefined when malformed. */
-export function parseListen(address: string, options: { allowAnyPort?: boolean } = {}): Listen | undefined {
-  const match = LISTEN.exec(address);
-  if (!match) return undefined;
-  const port = Number(match[3]);
-  if (port < (options.allowAnyPort ? 0 : 1) || port > 65535) return undefined;
-  return { host: match[1] ?? match[2] ?? "", port };
-}
-
-export function formatListen(listen: Listen): string {
-  return listen.host.includes(":") ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;
-}
-
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 /** A listen address, 127.0.0.1 unless the config says otherwise. */
 export const listenAddress = (defaultPort: number) =>

@@ -1,9 +1,9 @@
 // The shell every exporter bin shares: flags, logger, start, clean shutdown on SIGTERM, exit codes
 // (0 help/version, 1 bad flags or failed start, 3 a bug).
-import { isLoopback, parseListen } from "../config/schemaParts.js";
+import { isLoopback, parseListen } from "./listenAddress.js";
 import { onShutdown, parseExporterFlags, type ExporterFlags } from "./exporterFlags.js";
 import { createLogger, isLogLevel, type Logger } from "./log.js";
-import { loadWebConfig, type WebConfig } from "./web/webConfig.js";
+import type { WebConfig } from "./web/webConfig.js";
 
 export interface ExporterBin {
   readonly name: string;
@@ -27,7 +27,11 @@ export function runExporter(bin: ExporterBin, argv: readonly string[] = process.
   const { flags } = parsed;
   const logger = createLogger(isLogLevel(flags.logLevel) ? flags.logLevel : "info");
   const start = async () => {
-    const webConfig = flags.webConfigFile ? loadWebConfig(flags.webConfigFile) : undefined;
+    // Loaded only when there is a web config: its YAML and schema libraries are most of an idle
+    // exporter's memory otherwise.
+    const webConfig = flags.webConfigFile
+      ? (await import("./web/webConfig.js")).loadWebConfig(flags.webConfigFile)
+      : undefined;
     const exposure = exposureProblem(flags.listenAddress, webConfig);
     if (exposure) throw new Error(exposure);
     const exporter = await bin.start(flags, { logger, ...(webConfig ? { webConfig } : {}) });

@@ -13,9 +13,9 @@ import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
-import { formatListen, parseListen } from "../../config/schemaParts.js";
+import { formatListen, parseListen } from "../listenAddress.js";
 import type { Logger } from "../log.js";
-import { basicAuthenticator, type BasicAuthenticator, type FailureLimit } from "./basicAuth.js";
+import type { BasicAuthenticator, FailureLimit } from "./basicAuth.js";
 import { clientCertificateAccepted, nodeClientAuth } from "./clientCertificates.js";
 import type { WebConfig } from "./webConfig.js";
 
@@ -85,14 +85,24 @@ export interface ExporterServer {
 export const DEFAULT_MAX_CONNECTIONS = 64;
 export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 16;
 
+/** Without users, everyone is let in; bcrypt is loaded only where there are users to check. */
+const NO_AUTHENTICATION: BasicAuthenticator = {
+  check: () => Promise.resolve("ok"),
+  retryAfterSeconds: () => 0,
+};
+
+async function authenticatorFor(options: ExporterServerOptions): Promise<BasicAuthenticator> {
+  const users = options.webConfig?.basicAuthUsers;
+  if (!users || users.size === 0) return NO_AUTHENTICATION;
+  const { basicAuthenticator } = await import("./basicAuth.js");
+  return basicAuthenticator(users, options.authFailureLimit);
+}
+
 export async function startExporterServer(options: ExporterServerOptions): Promise<ExporterServer> {
   // Port 0 (any free port) is fine for a server started by a test, though not in stackmon.yml.
   const listen = parseListen(options.listenAddress, { allowAnyPort: true });
   if (!listen) throw new Error(`--web.listen-address: "${options.listenAddress}" is not host:port`);
-  const authenticator = basicAuthenticator(
-    options.webConfig?.basicAuthUsers ?? new Map(),
-    options.authFailureLimit,
-  );
+  const authenticator = await authenticatorFor(options);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     handleRequest(req, res, options, authenticator).catch((error: unknown) => {
       // The path only: a query string may carry a token (Duplicati's reports do).
@@ -103,8 +113,10 @@ export async function startExporterServer(options: ExporterServerOptions): Promi
   };
   const requestTimeout = options.requestTimeoutMs ?? 10_000;
   // Node checks the request timeout only this often (30 s by default): slow senders would
-  // hold their connection three times longer than the timeout says.
-  const timing = { connectionsCheckingInterval: Math.min(1000, requestTimeout) };
+  // hold their connection three times longer than the timeout says. The check wakes the process
+  // whether or not anyone is connected, so not every second either: at half the timeout, an idle
+  // exporter wakes 720 times an hour, and a slow sender is cut within 1.5 times the timeout.
+  const timing = { connectionsCheckingInterval: Math.max(100, Math.round(requestTimeout / 2)) };
   const tls = options.webConfig?.tls;
   const server: Server = tls
     ? createHttpsServer(

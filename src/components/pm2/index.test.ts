@@ -53,7 +53,8 @@ describe("pm2 component", () => {
     const fast = argsOf("global: {scrape_interval: 1s}\nexporters:\n  pm2: {enabled: true, user: deploy}\n");
     assert.ok(fast.includes("--pm2.timeout=800ms"), fast.join(" "));
     assert.ok(fast.includes("--pm2.min-age=600ms"));
-    assert.ok(!defaults.some((a) => a.startsWith("--pm2.list-max-age")), "the exporter's own 60s");
+    assert.ok(defaults.includes("--pm2.list-max-age=1m"), defaults.join(" "));
+    assert.ok(slow.includes("--pm2.list-max-age=2m"), "two intervals of a slow job");
     const listAge = argsOf("exporters:\n  pm2: {enabled: true, user: deploy, list_max_age: 9s}\n");
     assert.ok(listAge.includes("--pm2.list-max-age=9s"), listAge.join(" "));
     assert.throws(

@@ -61,7 +61,7 @@ const settingsSchema = z
     /**
      * How old PM2's process list (names, restarts, @pm2/io metrics) may get before a scrape has
      * it renewed in the background; CPU, memory and ended processes are read at every scrape.
-     * Default 60s.
+     * Default 60s, or two scrape intervals when that is longer.
      */
     list_max_age: duration().optional(),
   })
@@ -125,6 +125,16 @@ export function minAgeOf(settings: Pm2Settings, globalScrapeInterval: string): s
   if (settings.min_age) return settings.min_age;
   const interval = parseDuration(settings.scrape_interval ?? globalScrapeInterval) ?? 15_000;
   return formatDuration(Math.round(interval * 0.6));
+}
+
+/**
+ * A minute, or two scrape intervals when that is longer: renewing the daemon's list at every scrape
+ * of a slow job would cost more than asking for it the way pm2-metrics does.
+ */
+export function listMaxAgeOf(settings: Pm2Settings, globalScrapeInterval: string): string {
+  if (settings.list_max_age) return settings.list_max_age;
+  const interval = parseDuration(settings.scrape_interval ?? globalScrapeInterval) ?? 15_000;
+  return formatDuration(Math.max(60_000, 2 * interval));
 }
 
 /** How long a scrape may wait for the daemon: 3 s, or less when Prometheus would give up sooner. */
@@ -220,7 +230,7 @@ function daemonOutput(settings: Pm2Settings, stack: StackContext, daemon: Pm2Dae
       `--pm2.home=${daemon.pm2Home}`,
       `--pm2.min-age=${minAgeOf(settings, stack.global.scrape_interval)}`,
       `--pm2.timeout=${timeoutOf(settings, stack.global)}`,
-      ...(settings.list_max_age ? [`--pm2.list-max-age=${settings.list_max_age}`] : []),
+      `--pm2.list-max-age=${listMaxAgeOf(settings, stack.global.scrape_interval)}`,
       ...web.args,
     ],
     environment: {},

@@ -203,31 +203,31 @@ const SELF_FAMILIES: readonly FamilyOf<CollectorStatus>[] = [
   {
     name: "pm2_daemon_up",
     type: "gauge",
-    help: "1 when the last collection from the PM2 daemon succeeded.",
+    help: "1 when the PM2 daemon answered the last request for its process list.",
     value: (s) => (s.daemonUp ? 1 : 0),
   },
   {
     name: "pm2_exporter_collection_duration_seconds",
     type: "gauge",
-    help: "How long the last collection from the PM2 daemon took.",
+    help: "How long the last request for the PM2 daemon's process list took.",
     value: (s) => s.lastDurationSeconds,
   },
   {
     name: "pm2_exporter_last_success_timestamp_seconds",
     type: "gauge",
-    help: "When the process series served were collected (Unix time): time() minus this is their age.",
+    help: "When the daemon gave the process list behind the served series (Unix time): time() minus this is its age.",
     value: (s) => s.lastSuccessTime,
   },
   {
     name: "pm2_exporter_collections_total",
     type: "counter",
-    help: "Collections from the PM2 daemon, successful or not.",
+    help: "Requests for the PM2 daemon's process list, successful or not.",
     value: (s) => s.collections,
   },
   {
     name: "pm2_exporter_collection_errors_total",
     type: "counter",
-    help: "Collections that failed (daemon unreachable, timed out, or answered garbage).",
+    help: "Requests for the list that failed (daemon unreachable, timed out, or answered garbage).",
     value: (s) => s.errors,
   },
 ];

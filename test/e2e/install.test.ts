@@ -97,6 +97,11 @@ exporters:
   pm2:
     enabled: true
     listen_address: 127.0.0.1:${ports.pm2}
+    # The unconfined copies below ask PM2 for its list when they start: the hardened exporters'
+    # list must be as fresh for the comparison (a minute old, it lacks what apps published since),
+    # and a renewed one served at the comparison's next attempt, two seconds on.
+    list_max_age: 2s
+    min_age: 1s
     users:
       - {user: ${PM2_USER}}
       - {user: ${PM2_OTHER_USER}, listen_address: "127.0.0.1:${ports.pm2Other}"}

@@ -195,18 +195,17 @@ export class Pm2Collector {
     const probe = this.options.probe;
     // Which daemon answers is read before asking: a daemon replaced meanwhile then reads as a change.
     const daemon = probe ? daemonOf(probe) : undefined;
+    // Every request counts, answered or not, and changes what comes from the list.
+    const counted = () => ({
+      lastDurationSeconds: (this.now() - startedAt) / 1000,
+      collections: this.state.collections + 1,
+      listVersion: this.state.listVersion + 1,
+    });
     try {
       const snapshot = parsePm2List(await this.listWithin(this.options.timeoutMs), this.options);
       this.onSuccess(snapshot);
       this.list = { snapshot, takenAt: startedAt, daemon, starts: new Map() };
-      this.state = {
-        ...this.state,
-        daemonUp: true,
-        lastSuccessTime: wallStart,
-        lastDurationSeconds: (this.now() - startedAt) / 1000,
-        collections: this.state.collections + 1,
-        listVersion: this.state.listVersion + 1,
-      };
+      this.state = { ...this.state, ...counted(), daemonUp: true, lastSuccessTime: wallStart };
     } catch (error) {
       this.onError(error as Error);
       // A slow daemon's last answer is still the best there is, for a while; a daemon that is gone
@@ -218,12 +217,10 @@ export class Pm2Collector {
       if (!keep) this.list = undefined;
       this.state = {
         ...this.state,
+        ...counted(),
         lastSuccessTime: keep ? this.state.lastSuccessTime : undefined,
         daemonUp: false,
-        lastDurationSeconds: (this.now() - startedAt) / 1000,
-        collections: this.state.collections + 1,
         errors: this.state.errors + 1,
-        listVersion: this.state.listVersion + 1,
       };
     }
   }

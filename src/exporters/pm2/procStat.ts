@@ -116,10 +116,11 @@ export interface ProcessProbe {
   release(keep: ReadonlySet<number>): void;
 }
 
-export class Pm2HomeProbe implements ProcessProbe {
-  private readonly reader = new ProcReader();
-
-  constructor(private readonly pm2Home: string) {}
+/** The processes from /proc, and the daemon from PM2_HOME/pm2.pid. */
+export class Pm2HomeProbe extends ProcReader implements ProcessProbe {
+  constructor(private readonly pm2Home: string) {
+    super();
+  }
 
   daemonPid(): number | undefined {
     try {
@@ -128,13 +129,5 @@ export class Pm2HomeProbe implements ProcessProbe {
     } catch {
       return undefined;
     }
-  }
-
-  read(pid: number): ProcReading {
-    return this.reader.read(pid);
-  }
-
-  release(keep: ReadonlySet<number>): void {
-    this.reader.release(keep);
   }
 }

@@ -85,7 +85,10 @@ export interface ExporterServer {
 export const DEFAULT_MAX_CONNECTIONS = 64;
 export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 16;
 
-/** Without users, everyone is let in; bcrypt is loaded only where there are users to check. */
+/**
+ * Without users, everyone is let in; the authenticator's module (bcrypt, node:crypto: 4 MiB and
+ * more resident) is loaded only where there are users to check.
+ */
 const NO_AUTHENTICATION: BasicAuthenticator = {
   check: () => Promise.resolve("ok"),
   retryAfterSeconds: () => 0,
